@@ -1,0 +1,5 @@
+"""`python -m backend` runs the `amo1c` command."""
+
+from backend.cli import main
+
+main()

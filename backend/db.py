@@ -1,0 +1,92 @@
+"""Tortoise ORM configuration shared by the application, `amo1c migrate` and Tortoise's own CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.api import migrate
+from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
+
+from backend.settings import DEFAULT_DATABASE_URL
+
+MODELS_MODULE = "backend.models"
+MIGRATIONS_MODULE = "backend.migrations"
+APP_LABEL = "models"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The one Tortoise config dict for `database_url`, with the models app and its migrations."""
+    return {
+        "connections": {"default": _normalize_url(database_url)},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _normalize_url(database_url: str) -> str:
+    # Tortoise names its asyncpg backend "postgres"; accept the URL spellings operators paste from elsewhere.
+    for alias in ("postgresql://", "asyncpg://"):
+        if database_url.startswith(alias):
+            return "postgres://" + database_url[len(alias) :]
+    return database_url
+
+
+def sqlite_path(database_url: str) -> str | None:
+    """The file path of a sqlite:// URL (None for other databases and for :memory:)."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = database_url[len("sqlite://") :].split("?", 1)[0]
+    return None if path in ("", ":memory:") else path
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Apply every pending migration to the database at `database_url`, then close its connections."""
+    try:
+        await migrate(config=tortoise_config(database_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def pending_migrations(database_url: str) -> list[str]:
+    """Names of the migrations not yet applied to the database at `database_url`."""
+    config = tortoise_config(database_url)
+    try:
+        await Tortoise.init(config=config, init_connections=False)
+        executor = MigrationExecutor(get_connection("default"), config["apps"])
+        steps = await executor.plan([MigrationTarget(app_label=APP_LABEL, name="__latest__")])
+        return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
+    finally:
+        await Tortoise.close_connections()
+
+
+async def open_database(database_url: str) -> None:
+    """Open the application's connections to an already migrated database."""
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close_database() -> None:
+    """Close every connection opened by `open_database`."""
+    await Tortoise.close_connections()
+
+
+async def database_answers() -> bool:
+    """True when a trivial query succeeds on the default connection (used by /healthz)."""
+    try:
+        connection = Tortoise.get_connection("default")
+        await connection.execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+# For Tortoise's own CLI (`tortoise makemigrations`, see pyproject [tool.tortoise]); the app never reads it.
+TORTOISE_ORM = tortoise_config(DEFAULT_DATABASE_URL)

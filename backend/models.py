@@ -1,0 +1,239 @@
+"""The amo1c data model: amoCRM accounts, linked 1C bases and everything synchronised between them.
+
+Constraints that protect against duplicates live in the database (unique indexes), so they hold across
+workers. Fields ending in `_enc` hold Fernet tokens made by `backend.crypto.SecretBox`, never plaintext.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class EntityKind(StrEnum):
+    """An amoCRM entity that a 1C object can be linked with."""
+
+    CONTACT = "contact"
+    COMPANY = "company"
+    LEAD = "lead"
+
+
+class MappingKind(StrEnum):
+    """The entities of the field correspondence table (spec 1.5 `entity_name`)."""
+
+    CONTACT = "contact"  # Контакт
+    COMPANY = "company"  # Компания
+    LEAD = "lead"  # Сделка
+    USER = "user"  # Сотрудник
+
+
+class EventName(StrEnum):
+    """The 1C document events of spec 2.6."""
+
+    CANCEL_ORDER = "cancel_order"
+    PAYMENT = "payment"
+    PART_PAYMENT = "part_payment"
+    SHIPMENT = "shipment"
+    PART_SHIPMENT = "part_shipment"
+
+
+class Direction(StrEnum):
+    """Which way a logged call went: 1C calling amo1c, or amo1c calling 1C."""
+
+    FROM_1C = "from_1c"
+    TO_1C = "to_1c"
+
+
+class Outcome(StrEnum):
+    """How a logged call ended."""
+
+    OK = "ok"
+    ERROR = "error"
+
+
+class Account(Model):
+    """An amoCRM account that installed the integration, identified by amoCRM's own account id."""
+
+    id = fields.BigIntField(primary_key=True, generated=False)
+    subdomain = fields.CharField(max_length=63)
+    base_domain = fields.CharField(max_length=63, default="amocrm.ru")
+    name = fields.CharField(max_length=255, default="")
+    access_token_enc = fields.TextField(null=True)
+    refresh_token_enc = fields.TextField(null=True)
+    token_expires_at = fields.DatetimeField(null=True)
+    active = fields.BooleanField(default=True)
+    installed_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    bases: fields.ReverseRelation[OneCBase]
+    event_rules: fields.ReverseRelation[EventRule]
+
+    class Meta:
+        table = "account"
+
+    def __str__(self) -> str:
+        return f"{self.subdomain}.{self.base_domain} ({self.id})"
+
+
+class OneCBase(Model):
+    """A 1C infobase linked to an account by 1C's `/sync/base` call (spec 2.2) or by an admin."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="bases", on_delete=fields.CASCADE
+    )
+    id_base = fields.CharField(max_length=100)
+    web_address = fields.CharField(max_length=2000)
+    url_address = fields.CharField(max_length=2000)
+    param1 = fields.CharField(max_length=255)
+    param2_enc = fields.TextField()
+    last_seen_at = fields.DatetimeField(null=True)
+    handlers_version = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    account_id: int
+
+    class Meta:
+        table = "onec_base"
+        unique_together = (("account", "id_base"),)
+
+    def __str__(self) -> str:
+        return f"1C base {self.id_base!r} of account {self.account_id}"
+
+
+class EntityLink(Model):
+    """One amoCRM entity ↔ one 1C object of a base, with a fingerprint of the data last sent to amoCRM."""
+
+    id = fields.IntField(primary_key=True)
+    base: fields.ForeignKeyRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="links", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(EntityKind, max_length=16)
+    amo_id = fields.BigIntField(null=True)
+    id_1c = fields.CharField(max_length=100)
+    link = fields.TextField(default="")
+    fingerprint = fields.CharField(max_length=64, null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    base_id: int
+
+    class Meta:
+        table = "entity_link"
+        unique_together = (("base", "kind", "id_1c"),)
+        indexes = (Index(fields=("base_id", "kind", "amo_id")),)
+
+
+class FieldMapping(Model):
+    """A row of the field correspondence table: an amoCRM field (or user) ↔ a 1C field, per base and entity."""
+
+    id = fields.IntField(primary_key=True)
+    base: fields.ForeignKeyRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="field_mappings", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(MappingKind, max_length=16)
+    amo_field_id = fields.BigIntField()
+    amo_field_name = fields.CharField(max_length=255, default="")
+    onec_field = fields.CharField(max_length=255)
+    enabled = fields.BooleanField(default=True)
+
+    base_id: int
+
+    class Meta:
+        table = "field_mapping"
+        unique_together = (("base", "kind", "amo_field_id"),)
+
+
+class EventRule(Model):
+    """Where a 1C event moves a deal of one pipeline (`status_id` null keeps the stage)."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="event_rules", on_delete=fields.CASCADE
+    )
+    event_name = fields.CharEnumField(EventName, max_length=32)
+    pipeline_id = fields.BigIntField()
+    status_id = fields.BigIntField(null=True)
+    add_note = fields.BooleanField(default=True)
+
+    account_id: int
+
+    class Meta:
+        table = "event_rule"
+        unique_together = (("account", "event_name", "pipeline_id"),)
+
+
+class HandlerPackage(Model):
+    """A version of the 1C handlers package stored for a base (spec 2.8–2.10)."""
+
+    id = fields.IntField(primary_key=True)
+    base: fields.ForeignKeyRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="handler_packages", on_delete=fields.CASCADE
+    )
+    version = fields.IntField()
+    handlers: fields.JSONField[object] = fields.JSONField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    base_id: int
+
+    class Meta:
+        table = "handler_package"
+        unique_together = (("base", "version"),)
+
+
+class SyncLogEntry(Model):
+    """One call between 1C and amo1c, in either direction, with the request summary stored masked."""
+
+    id = fields.BigIntField(primary_key=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    account_id = fields.BigIntField(null=True)
+    id_base = fields.CharField(max_length=100, null=True)
+    direction = fields.CharEnumField(Direction, max_length=16)
+    operation = fields.CharField(max_length=64)
+    amo_id = fields.BigIntField(null=True)
+    id_1c = fields.CharField(max_length=100, null=True)
+    outcome = fields.CharEnumField(Outcome, max_length=16)
+    http_status = fields.IntField(null=True)
+    error = fields.TextField(null=True)
+    duration_ms = fields.IntField(default=0)
+    request_summary: fields.JSONField[dict[str, object] | None] = fields.JSONField(null=True)
+
+    class Meta:
+        table = "sync_log"
+        indexes = (
+            Index(fields=("account_id", "created_at")),
+            Index(fields=("account_id", "id_base", "created_at")),
+            Index(fields=("created_at",)),
+        )
+
+
+class ProcessedEvent(Model):
+    """A 1C event already applied to amoCRM, by fingerprint, so a redelivery changes nothing."""
+
+    id = fields.IntField(primary_key=True)
+    base: fields.ForeignKeyRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="processed_events", on_delete=fields.CASCADE
+    )
+    fingerprint = fields.CharField(max_length=64)
+    event_name = fields.CharEnumField(EventName, max_length=32)
+    amo_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    base_id: int
+
+    class Meta:
+        table = "processed_event"
+        unique_together = (("base", "fingerprint"),)
+
+
+class UsedWidgetToken(Model):
+    """The `jti` of an amoCRM widget token already exchanged, kept until the token expires."""
+
+    jti = fields.CharField(max_length=128, primary_key=True)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "used_widget_token"
