@@ -60,7 +60,9 @@ async def pending_migrations(database_url: str) -> list[str]:
     """Names of the migrations not yet applied to the database at `database_url`."""
     config = tortoise_config(database_url)
     try:
-        await Tortoise.init(config=config, init_connections=False)
+        await Tortoise.init(config=config)
+        # Planning alone may never touch the server: ask it something so an unreachable database says so.
+        await get_connection("default").execute_query("SELECT 1")
         executor = MigrationExecutor(get_connection("default"), config["apps"])
         steps = await executor.plan([MigrationTarget(app_label=APP_LABEL, name="__latest__")])
         return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
@@ -69,8 +71,12 @@ async def pending_migrations(database_url: str) -> list[str]:
 
 
 async def open_database(database_url: str) -> None:
-    """Open the application's connections to an already migrated database."""
-    await Tortoise.init(config=tortoise_config(database_url))
+    """Open the application's connections to an already migrated database.
+
+    The context is made the global fallback because uvicorn runs the lifespan in a task of its own, so request
+    tasks do not inherit its context variables (Tortoise's own Starlette helper does the same).
+    """
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def close_database() -> None:

@@ -1,0 +1,129 @@
+"""The `amo1c` command: serve, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import uvicorn
+from tortoise.exceptions import BaseORMException
+
+from backend import db
+from backend.app import create_app
+from backend.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A command cannot go on; its message is printed as one line and the exit status is 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the console script; exits 2 on bad settings or usage and 1 on other failures."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except SettingsError as exc:
+        print(f"amo1c: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except CommandError as exc:
+        print(f"amo1c: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amo1c", description="amoCRM ↔ 1C:Enterprise integration backend.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP server (applies migrations first on SQLite)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only when > 1)")
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending database migrations and exit")
+    migrate.set_defaults(run=_migrate)
+
+    demo = commands.add_parser("demo", help="run amo1c with the fake amoCRM and fake 1C and sample data")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--amocrm-port", type=int, default=8001)
+    demo.add_argument("--onec-port", type=int, default=8002)
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> None:
+    settings = Settings.from_env(mode="serve")
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    if settings.database_url.startswith("sqlite://"):
+        if args.workers > 1:
+            raise CommandError(
+                "several workers need PostgreSQL (AMO1C_DATABASE_URL=postgres://…); SQLite is one process"
+            )
+        _run_migrations(settings.database_url)
+    else:
+        pending = _run_db(db.pending_migrations(settings.database_url), settings.database_url)
+        if pending:
+            raise CommandError(
+                f"the database lacks {len(pending)} migration(s) ({', '.join(pending)}): run `amo1c migrate`"
+            )
+    if args.workers > 1:
+        uvicorn.run(
+            "backend.asgi:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+        )
+    else:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True)
+
+
+def _migrate(args: argparse.Namespace) -> None:
+    settings = Settings.from_env(mode="serve")
+    applied = _run_migrations(settings.database_url)
+    print(f"amo1c: {len(applied)} migration(s) applied" if applied else "amo1c: the database is up to date")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from backend.demo import run_demo  # the demo pulls in the fakes, which production never needs
+
+    run_demo(host=args.host, port=args.port, amocrm_port=args.amocrm_port, onec_port=args.onec_port)
+
+
+def _run_migrations(database_url: str) -> list[str]:
+    path = db.sqlite_path(database_url)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pending = _run_db(db.pending_migrations(database_url), database_url)
+    if pending:
+        _run_db(db.apply_migrations(database_url), database_url)
+    return pending
+
+
+def _run_db(work: Coroutine[Any, Any, T], database_url: str) -> T:
+    try:
+        return asyncio.run(work)
+    except (OSError, BaseORMException) as exc:
+        raise CommandError(f"cannot use the database {mask_url_password(database_url)}: {exc}") from None
+
+
+def mask_url_password(url: str) -> str:
+    """The URL with its password (if any) replaced by ***, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

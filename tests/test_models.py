@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise
+from tortoise.exceptions import IntegrityError
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from backend import db
+from backend.models import (
+    Account,
+    EntityKind,
+    EntityLink,
+    EventName,
+    EventRule,
+    FieldMapping,
+    HandlerPackage,
+    MappingKind,
+    OneCBase,
+    ProcessedEvent,
+    UsedWidgetToken,
+)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[None]:
+    await db.open_database(database_url)
+    yield
+    await db.close_database()
+
+
+async def make_base(account_id: int = 31000001, id_base: str = "base-1") -> OneCBase:
+    account, _ = await Account.get_or_create(id=account_id, defaults={"subdomain": f"acc{account_id}"})
+    return await OneCBase.create(
+        account=account,
+        id_base=id_base,
+        web_address="http://1c/hs",
+        url_address="http://1c",
+        param1="u",
+        param2_enc="x",
+    )
+
+
+async def test_migrations_leave_nothing_pending(database_url: str) -> None:
+    assert await db.pending_migrations(database_url) == []
+
+
+async def test_migrations_apply_to_an_empty_database(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+    assert await db.pending_migrations(url) == ["models.0001_initial"]
+    await db.apply_migrations(url)
+    assert await db.pending_migrations(url) == []
+
+
+async def test_models_match_the_committed_migrations() -> None:
+    config = db.tortoise_config("sqlite://:memory:")
+    await Tortoise.init(config=config)
+    try:
+        writers = await MigrationAutodetector(Tortoise.apps, config["apps"]).changes()
+    finally:
+        await Tortoise.close_connections()
+    assert writers == [], "models changed without a migration: run `tortoise makemigrations -n <what>`"
+
+
+async def test_account_keeps_amocrm_account_id(database: None) -> None:
+    await Account.create(id=29_876_543, subdomain="shop")
+    assert (await Account.get(subdomain="shop")).id == 29_876_543
+
+
+async def test_database_rejects_a_duplicate_link(database: None) -> None:
+    base = await make_base()
+    await EntityLink.create(base=base, kind=EntityKind.CONTACT, amo_id=1, id_1c="c-1")
+    with pytest.raises(IntegrityError):
+        await EntityLink.create(base=base, kind=EntityKind.CONTACT, amo_id=2, id_1c="c-1")
+    # the same 1C id of another kind, or in another base, is another object
+    await EntityLink.create(base=base, kind=EntityKind.COMPANY, amo_id=3, id_1c="c-1")
+    await EntityLink.create(base=await make_base(id_base="base-2"), kind=EntityKind.CONTACT, amo_id=4, id_1c="c-1")
+    assert await EntityLink.all().count() == 3
+
+
+async def test_database_rejects_a_base_linked_twice_to_one_account(database: None) -> None:
+    await make_base()
+    with pytest.raises(IntegrityError):
+        await make_base()
+    await make_base(account_id=31000002)  # another account may use the same id_base
+
+
+async def test_database_rejects_duplicate_rows_per_base(database: None) -> None:
+    base = await make_base()
+    await FieldMapping.create(base=base, kind=MappingKind.CONTACT, amo_field_id=10, onec_field="ИНН")
+    with pytest.raises(IntegrityError):
+        await FieldMapping.create(base=base, kind=MappingKind.CONTACT, amo_field_id=10, onec_field="КПП")
+    await HandlerPackage.create(base=base, version=1, handlers={"a": 1})
+    with pytest.raises(IntegrityError):
+        await HandlerPackage.create(base=base, version=1, handlers={"a": 2})
+    await ProcessedEvent.create(base=base, fingerprint="f" * 64, event_name=EventName.PAYMENT)
+    with pytest.raises(IntegrityError):
+        await ProcessedEvent.create(base=base, fingerprint="f" * 64, event_name=EventName.PAYMENT)
+    account = await Account.get(id=base.account_id)
+    await EventRule.create(account=account, event_name=EventName.PAYMENT, pipeline_id=1, status_id=2)
+    with pytest.raises(IntegrityError):
+        await EventRule.create(account=account, event_name=EventName.PAYMENT, pipeline_id=1, status_id=3)
+
+
+async def test_database_rejects_a_widget_token_id_used_twice(database: None) -> None:
+    from datetime import UTC, datetime
+
+    await UsedWidgetToken.create(jti="jti-1", expires_at=datetime.now(UTC))
+    with pytest.raises(IntegrityError):
+        await UsedWidgetToken.create(jti="jti-1", expires_at=datetime.now(UTC))
+
+
+async def test_deleting_an_account_removes_its_bases_and_links(database: None) -> None:
+    base = await make_base()
+    await EntityLink.create(base=base, kind=EntityKind.LEAD, amo_id=1, id_1c="o-1")
+    await Account.filter(id=base.account_id).delete()
+    assert await OneCBase.all().count() == 0
+    assert await EntityLink.all().count() == 0
