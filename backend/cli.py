@@ -98,9 +98,12 @@ def _migrate(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from backend.demo import run_demo  # the demo pulls in the fakes, which production never needs
+    from backend.demo import DemoError, run_demo  # the demo pulls in the fakes, which production never needs
 
-    run_demo(host=args.host, port=args.port, amocrm_port=args.amocrm_port, onec_port=args.onec_port)
+    try:
+        run_demo(host=args.host, port=args.port, amocrm_port=args.amocrm_port, onec_port=args.onec_port)
+    except DemoError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _run_migrations(database_url: str) -> list[str]:

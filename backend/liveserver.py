@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from types import TracebackType
+from typing import cast
 
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn._types import ASGIApplication
 
 
@@ -17,10 +19,10 @@ class ServerStartError(RuntimeError):
 class ThreadedServer:
     """One uvicorn server in a daemon thread with its own event loop; a context manager that starts and stops it."""
 
-    def __init__(self, app: ASGIApplication, *, host: str = "127.0.0.1", port: int, log_level: str = "warning") -> None:
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int, log_level: str = "warning") -> None:
         self.host = host
         self.port = port
-        config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="auto")
+        config = uvicorn.Config(cast(ASGIApplication, app), host=host, port=port, log_level=log_level, lifespan="auto")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"server:{port}", daemon=True)
 

@@ -1,0 +1,220 @@
+"""`amo1c demo`: amo1c with the fake amoCRM and the fake 1C on their own ports, seeded with sample data."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from backend import db
+from backend.app import create_app
+from backend.fakes.amocrm import FakeAmoCRM
+from backend.fakes.onec import FakeOneC
+from backend.liveserver import ServerStartError, ThreadedServer
+from backend.settings import Settings
+
+DEMO_DATABASE = Path("var/demo.sqlite3")
+DEMO_CLIENT_ID = "a1b2c3d4-0000-4000-8000-00000000demo"
+DEMO_CLIENT_SECRET = "demo-client-secret-for-the-fake-amocrm-only"
+DEMO_ONEC_LOGIN = "Администратор"
+DEMO_ONEC_PASSWORD = "demo-1c-password"
+DEMO_ID_BASE = "demo-trade"
+
+
+class DemoError(Exception):
+    """The demo cannot start (a port is taken, a server failed); the message says which."""
+
+
+@dataclass
+class DemoWorld:
+    """The running demo: the three servers and what was seeded, for printing and for tests."""
+
+    amo1c: ThreadedServer
+    amocrm: ThreadedServer
+    onec: ThreadedServer
+    account_id: int
+    deal_id: int
+
+    def stop(self) -> None:
+        """Stop amo1c first, then the fakes it talks to."""
+        for server in (self.amo1c, self.amocrm, self.onec):
+            server.stop()
+
+
+def run_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> None:
+    """Start everything, print what to open, and serve until Ctrl+C or SIGTERM; raises DemoError."""
+    world = start_demo(host=host, port=port, amocrm_port=amocrm_port, onec_port=onec_port)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(describe(world), flush=True)
+    try:
+        stop.wait()
+    finally:
+        world.stop()
+        print("amo1c demo stopped.", flush=True)
+
+
+def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> DemoWorld:
+    """Start the fakes, seed them, migrate a fresh demo database and start amo1c; raises DemoError."""
+    public_url = f"http://{host}:{port}"
+    amocrm_url = f"http://{host}:{amocrm_port}"
+    onec_url = f"http://{host}:{onec_port}"
+    fake_amocrm = FakeAmoCRM(
+        client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, redirect_uri=f"{public_url}/oauth/callback"
+    )
+    account = fake_amocrm.add_account(subdomain="demo", name="Демо: торговый дом «Ромашка»")
+    fake_onec = FakeOneC(
+        login=DEMO_ONEC_LOGIN,
+        password=DEMO_ONEC_PASSWORD,
+        path="/demo/hs/amo1c/handler",
+        url_address=f"{onec_url}/demo",
+        handlers_version="1.4.2",
+        account_id=account.id,
+        id_base=DEMO_ID_BASE,
+    )
+    settings = Settings.from_env(mode="demo").with_overrides(
+        database_url=f"sqlite://{DEMO_DATABASE}",
+        public_url=public_url,
+        amocrm_client_id=DEMO_CLIENT_ID,
+        amocrm_client_secret=DEMO_CLIENT_SECRET,
+        amocrm_base_url=amocrm_url,
+        admin_user="admin",
+        admin_password="admin",
+        onec_allow_private=True,
+    )
+    _fresh_database(settings.database_url)
+    servers: list[ThreadedServer] = []
+    try:
+        amocrm = _start(ThreadedServer(fake_amocrm, host=host, port=amocrm_port), "fake amoCRM", servers)
+        onec = _start(ThreadedServer(fake_onec, host=host, port=onec_port), "fake 1C", servers)
+        deal_id = asyncio.run(_seed_amocrm(amocrm_url, fake_amocrm.issue_code(account.id), public_url))
+        fake_onec.add_documents(deal_id, _sample_documents(f"{onec_url}/demo"))
+        amo1c = _start(ThreadedServer(create_app(settings), host=host, port=port), "amo1c", servers)
+    except BaseException:
+        for server in reversed(servers):
+            server.stop()
+        raise
+    return DemoWorld(amo1c=amo1c, amocrm=amocrm, onec=onec, account_id=account.id, deal_id=deal_id)
+
+
+def describe(world: DemoWorld) -> str:
+    """The text printed for the person running the demo: what is where."""
+    return "\n".join(
+        [
+            "",
+            "amo1c demo is running (Ctrl+C stops it).",
+            "",
+            f"  amo1c               {world.amo1c.url}",
+            f"    health            {world.amo1c.url}/healthz",
+            f"  fake amoCRM         {world.amocrm.url}",
+            f"    demo account      {world.amocrm.url}/_fake/accounts/{world.account_id}/state",
+            f"    request log       {world.amocrm.url}/_fake/requests",
+            f"  fake 1C             {world.onec.url}/demo/hs/amo1c/handler  (Basic Auth {DEMO_ONEC_LOGIN})",
+            f"    1C state          {world.onec.url}/_fake/state",
+            "",
+            f"  demo deal {world.deal_id} has sample 1C documents in the fake 1C.",
+            "",
+        ]
+    )
+
+
+def _start(server: ThreadedServer, name: str, started: list[ThreadedServer]) -> ThreadedServer:
+    try:
+        server.start()
+    except ServerStartError as exc:
+        raise DemoError(f"{name} could not listen on {server.url} ({exc}); is the port taken? see --help") from None
+    started.append(server)
+    return server
+
+
+def _fresh_database(database_url: str) -> None:
+    path = db.sqlite_path(database_url)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).unlink(missing_ok=True)
+    asyncio.run(db.apply_migrations(database_url))
+
+
+async def _seed_amocrm(amocrm_url: str, code: str, public_url: str) -> int:
+    """Create sample contacts, a company and deals in the fake amoCRM through its real API."""
+    async with httpx.AsyncClient(base_url=amocrm_url, timeout=10.0) as http:
+        grant = await http.post(
+            "/oauth2/access_token",
+            json={
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": f"{public_url}/oauth/callback",
+            },
+        )
+        grant.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {grant.json()['access_token']}"
+        contacts = await http.post(
+            "/api/v4/contacts",
+            json=[
+                {
+                    "name": "Анна Смирнова",
+                    "custom_fields_values": [
+                        {"field_code": "PHONE", "values": [{"value": "+7 912 345-67-89", "enum_code": "MOB"}]},
+                        {"field_code": "EMAIL", "values": [{"value": "anna@romashka.example", "enum_code": "WORK"}]},
+                    ],
+                },
+                {
+                    "name": "Олег Кузнецов",
+                    "custom_fields_values": [
+                        {"field_code": "PHONE", "values": [{"value": "+7 495 111-22-33", "enum_code": "WORK"}]}
+                    ],
+                },
+            ],
+        )
+        contacts.raise_for_status()
+        contact_id = contacts.json()["_embedded"]["contacts"][0]["id"]
+        company = await http.post("/api/v4/companies", json=[{"name": "ООО «Ромашка»"}])
+        company.raise_for_status()
+        company_id = company.json()["_embedded"]["companies"][0]["id"]
+        leads = await http.post(
+            "/api/v4/leads",
+            json=[
+                {
+                    "name": "Поставка офисной мебели",
+                    "price": 184500,
+                    "_embedded": {"contacts": [{"id": contact_id, "is_main": True}], "companies": [{"id": company_id}]},
+                },
+                {"name": "Сервисное обслуживание", "price": 36000},
+            ],
+        )
+        leads.raise_for_status()
+        return int(leads.json()["_embedded"]["leads"][0]["id"])
+
+
+def _sample_documents(base_link: str) -> list[dict[str, str]]:
+    order = f"{base_link}#e1cib/data/Документ.ЗаказКлиента?ref=9f3a61d2c4b511efa1b2001dd8b71c01"
+    payment = "ПоступлениеБезналичныхДенежныхСредств"
+    return [
+        {"title": "Заказ клиента № 00000042 от 28.11.2026", "doc_type": "leads", "link": order, "parent_link": ""},
+        {
+            "title": "Счет на оплату № 00000042 от 28.11.2026",
+            "doc_type": "leads",
+            "link": f"{base_link}#e1cib/data/Документ.СчетНаОплатуКлиенту?ref=9f3a61d2c4b511efa1b2001dd8b71c02",
+            "parent_link": order,
+            "google_drive_id": "1dEmOaMo1cInvoice42",
+            "google_drive_link": "https://drive.google.com/file/d/1dEmOaMo1cInvoice42/view",
+        },
+        {
+            "title": "Поступление безналичных денежных средств № 00000017 от 29.11.2026",
+            "doc_type": "leads",
+            "link": f"{base_link}#e1cib/data/Документ.{payment}?ref=9f3a61d2c4b511efa1b2001dd8b71c03",
+            "parent_link": order,
+        },
+    ]

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_cli import free_port
+
+
+def demo_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if not key.startswith("AMO1C_")}
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
+    ports = {"amo1c": free_port(), "amocrm": free_port(), "onec": free_port()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend", "demo", "--port", str(ports["amo1c"]),
+         "--amocrm-port", str(ports["amocrm"]), "--onec-port", str(ports["onec"])],
+        cwd=tmp_path, env=demo_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    printed: list[str] = []
+    for line in process.stdout:
+        printed.append(line)
+        if "demo deal" in line:
+            break
+    else:
+        process.wait(timeout=10)
+        raise AssertionError(f"demo exited early: {''.join(printed)} {process.stderr.read() if process.stderr else ''}")
+    try:
+        yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()} | {"printed": "".join(printed)}
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=30)
+        assert "amo1c demo stopped." in out
+
+
+def test_demo_serves_healthz_and_both_fakes_with_sample_data(demo: dict[str, str]) -> None:
+    assert demo["amo1c"] in demo["printed"] and demo["amocrm"] in demo["printed"] and demo["onec"] in demo["printed"]
+    assert httpx.get(f"{demo['amo1c']}/healthz").json() == {"status": "ok"}
+    accounts = httpx.get(f"{demo['amocrm']}/_fake/accounts").json()["accounts"]
+    assert [account["subdomain"] for account in accounts] == ["demo"]
+    state = httpx.get(f"{demo['amocrm']}/_fake/accounts/{accounts[0]['account_id']}/state").json()
+    assert len(state["leads"]) == 2 and len(state["contacts"]) == 2 and len(state["companies"]) == 1
+    deal_id = str(state["leads"][0]["id"])
+    assert f"demo deal {deal_id}" in demo["printed"]
+    documents = httpx.get(f"{demo['onec']}/_fake/state").json()["documents"][deal_id]
+    order = next(doc for doc in documents if doc["parent_link"] == "")
+    assert {doc["parent_link"] for doc in documents if doc is not order} == {order["link"]}
+    unauthenticated = httpx.post(f"{demo['onec']}/demo/hs/amo1c/handler", json={"type": "get_handlers_version"})
+    assert unauthenticated.status_code == 401
+
+
+def test_demo_with_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "backend", "demo", "--port", str(free_port()), "--amocrm-port", str(port),
+             "--onec-port", str(free_port())],
+            cwd=tmp_path, env=demo_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"amo1c: error: fake amoCRM could not listen on http://127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
