@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
 from backend import db, health
+from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
+from backend.services import Services
 from backend.settings import Settings
+from backend.sync.connections import AmoCRMClients
+from backend.sync.directory import FieldDirectory
+from backend.sync.log import SyncLog
 
 # amoCRM's own library uses 5 s to connect and 20 s per request (reference 1.1).
 AMOCRM_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-
-
-@dataclass
-class Services:
-    """What the lifespan opens and every request handler shares: settings, secrets box, HTTP clients."""
-
-    settings: Settings
-    secrets: SecretBox
-    amocrm_http: httpx.AsyncClient
-    onec_http: httpx.AsyncClient
 
 
 def create_app(
@@ -33,8 +32,13 @@ def create_app(
     *,
     amocrm_transport: httpx.AsyncBaseTransport | None = None,
     onec_transport: httpx.AsyncBaseTransport | None = None,
+    amocrm_options: dict[str, Any] | None = None,
 ) -> Starlette:
-    """Build the amo1c app; transports are injectable so tests can put the fakes behind the clients."""
+    """Build the amo1c app; transports are injectable so tests can put the fakes behind the clients.
+
+    `amocrm_options` reach AmoCRMClients (a request budget or retry policy for tests and benchmarks).
+    """
+    amocrm_options = amocrm_options or {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -47,18 +51,29 @@ def create_app(
                     timeout=httpx.Timeout(settings.onec_timeout, connect=min(10.0, settings.onec_timeout)),
                 ) as onec_http,
             ):
+                secrets = SecretBox(settings.secret_key)
                 app.state.services = Services(
                     settings=settings,
-                    secrets=SecretBox(settings.secret_key),
+                    secrets=secrets,
                     amocrm_http=amocrm_http,
                     onec_http=onec_http,
+                    sync_log=SyncLog(timedelta(days=settings.sync_log_retention_days)),
+                    amocrm=AmoCRMClients(amocrm_http, settings, secrets, **amocrm_options),
+                    field_directory=FieldDirectory(),
                 )
                 yield
         finally:
             await db.close_database()
 
-    return Starlette(routes=_routes(), lifespan=lifespan)
+    return Starlette(routes=_routes(), lifespan=lifespan, exception_handlers={HTTPException: _http_error})
 
 
 def _routes() -> list[BaseRoute]:
-    return [*health.routes]
+    return [*health.routes, *sync_routes()]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if is_sync_path(request.url.path):
+        return await sync_http_error(request, exc)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)

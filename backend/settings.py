@@ -43,6 +43,7 @@ class Settings:
     sync_auth: Literal["basic", "none"] = "basic"
     onec_allow_private: bool = False
     onec_timeout: float = 30.0
+    sync_log_retention_days: int = 30
     mode: Mode = "serve"
 
     @classmethod
@@ -79,6 +80,7 @@ class Settings:
             sync_auth=reader.parsed("AMO1C_SYNC_AUTH", "basic", _sync_auth),
             onec_allow_private=reader.parsed("AMO1C_ONEC_ALLOW_PRIVATE", False, _boolean),
             onec_timeout=reader.parsed("AMO1C_ONEC_TIMEOUT", 30.0, _positive_number(upper=600.0)),
+            sync_log_retention_days=reader.parsed("AMO1C_SYNC_LOG_RETENTION_DAYS", 30, _days),
             mode=mode,
         )
 
@@ -172,6 +174,12 @@ def _positive_number(*, upper: float) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def _days(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        raise ValueError("must be a whole number of days from 1 to 3650")
+    return int(raw)
 
 
 def _sync_auth(raw: str) -> Literal["basic", "none"]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import httpx
 from tortoise import Tortoise
 
-from backend.app import Services, create_app
+from backend.app import create_app
+from backend.services import Services
 from backend.settings import Settings
 
 

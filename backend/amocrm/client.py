@@ -1,0 +1,202 @@
+"""AmoCRMClient: the amoCRM API v4 calls amo1c makes, for one account, returning typed records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, get_args
+
+import httpx
+
+from backend.amocrm import parsing
+from backend.amocrm.bodies import lead_body, note_body, party_body
+from backend.amocrm.budget import RequestBudget
+from backend.amocrm.records import (
+    AccountInfo,
+    Company,
+    CompanyDraft,
+    Contact,
+    ContactDraft,
+    CustomField,
+    Lead,
+    LeadDraft,
+    Pipeline,
+    User,
+)
+from backend.amocrm.session import DEFAULT_RETRY, ApiSession, RetryPolicy
+from backend.amocrm.tokens import OAuthCredentials, TokenStore, WallClock, utc_now
+
+EntityType = Literal["contacts", "companies", "leads"]
+NoteTarget = Literal["leads", "contacts", "companies"]
+MAX_PAGE_SIZE = 250  # amoCRM's ceiling for `limit`
+MAX_PAGES = 1000  # a runaway `_links.next` chain stops here
+T = TypeVar("T")
+
+
+class AmoCRMClient:
+    """Owns one account's API calls (pacing, tokens and retries through its session); raises only AmoCRMError.
+
+    Searches return one page of at most 250 matches; lists of users and custom fields follow every page.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        account_id: int,
+        base_url: str,
+        credentials: OAuthCredentials,
+        tokens: TokenStore,
+        budget: RequestBudget,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        clock: WallClock = utc_now,
+    ) -> None:
+        self.account_id = account_id
+        self._session = ApiSession(
+            http,
+            account_id=account_id,
+            base_url=base_url,
+            credentials=credentials,
+            tokens=tokens,
+            budget=budget,
+            retry=retry,
+            clock=clock,
+        )
+
+    @property
+    def calls(self) -> int:
+        """How many HTTP requests this client sent to the API, retries included and OAuth not; raises nothing."""
+        return self._session.calls
+
+    async def account(self) -> AccountInfo:
+        """Return the account of the token; raises AmoCRMError."""
+        return parsing.account(await self._get("/api/v4/account"))
+
+    async def users(self) -> list[User]:
+        """Return every user of the account (all pages); raises AmoCRMError."""
+        return await self._collect("/api/v4/users", {"limit": MAX_PAGE_SIZE}, "users", parsing.user)
+
+    async def pipelines(self) -> list[Pipeline]:
+        """Return every lead pipeline with its statuses; raises AmoCRMError."""
+        data = await self._get("/api/v4/leads/pipelines")
+        return [parsing.pipeline(p) for p in parsing.embedded(parsing.obj(data, "pipelines"), "pipelines")]
+
+    async def custom_fields(self, entity: EntityType) -> list[CustomField]:
+        """Return every custom field definition of an entity type, following `_links.next`; raises AmoCRMError."""
+        path = f"/api/v4/{_checked(entity, EntityType)}/custom_fields"
+        return await self._collect(path, {}, "custom_fields", parsing.custom_field)
+
+    async def find_contacts(self, query: str) -> list[Contact]:
+        """Return contacts matching a search string (none: empty list); raises AmoCRMError."""
+        return await self._search("contacts", query, parsing.contact)
+
+    async def get_contact(self, contact_id: int) -> Contact | None:
+        """Return one contact, or None when amoCRM has no such contact; raises AmoCRMError."""
+        data = await self._get(f"/api/v4/contacts/{int(contact_id)}")
+        return None if data is None else parsing.contact(data)
+
+    async def create_contact(self, draft: ContactDraft, request_id: str | None = None) -> int:
+        """Create a contact and return its id; not retried after a 5xx or timeout. Raises AmoCRMError."""
+        return await self._create("contacts", party_body(draft), request_id)
+
+    async def update_contact(self, contact_id: int, draft: ContactDraft) -> None:
+        """Write the draft's fields to a contact (nothing is sent for an empty draft); raises AmoCRMError."""
+        await self._update("contacts", contact_id, party_body(draft))
+
+    async def find_companies(self, query: str) -> list[Company]:
+        """Return companies matching a search string (none: empty list); raises AmoCRMError."""
+        return await self._search("companies", query, parsing.company)
+
+    async def get_company(self, company_id: int) -> Company | None:
+        """Return one company, or None when amoCRM has no such company; raises AmoCRMError."""
+        data = await self._get(f"/api/v4/companies/{int(company_id)}")
+        return None if data is None else parsing.company(data)
+
+    async def create_company(self, draft: CompanyDraft, request_id: str | None = None) -> int:
+        """Create a company and return its id; not retried after a 5xx or timeout. Raises AmoCRMError."""
+        return await self._create("companies", party_body(draft), request_id)
+
+    async def update_company(self, company_id: int, draft: CompanyDraft) -> None:
+        """Write the draft's fields to a company (nothing is sent for an empty draft); raises AmoCRMError."""
+        await self._update("companies", company_id, party_body(draft))
+
+    async def get_lead(self, lead_id: int) -> Lead | None:
+        """Return one lead with its contacts, or None when amoCRM has no such lead; raises AmoCRMError."""
+        data = await self._get(f"/api/v4/leads/{int(lead_id)}", {"with": "contacts"})
+        return None if data is None else parsing.lead(data)
+
+    async def find_leads(self, query: str) -> list[Lead]:
+        """Return leads (with their contacts) matching a search string (none: empty list); raises AmoCRMError."""
+        return await self._search("leads", query, parsing.lead, {"with": "contacts"})
+
+    async def create_lead(self, draft: LeadDraft, request_id: str | None = None) -> int:
+        """Create a lead (linked as the draft says) and return its id; not retried after a 5xx or timeout."""
+        return await self._create("leads", lead_body(draft), request_id)
+
+    async def update_lead(self, lead_id: int, draft: LeadDraft) -> None:
+        """Write the draft's fields and links to a lead (nothing is sent for an empty draft); raises AmoCRMError."""
+        await self._update("leads", lead_id, lead_body(draft))
+
+    async def add_note(self, entity: NoteTarget, entity_id: int, text: str) -> int:
+        """Add a text note to a lead, contact or company and return its id; not retried after a 5xx or timeout."""
+        path = f"/api/v4/{_checked(entity, NoteTarget)}/{int(entity_id)}/notes"
+        return parsing.created_id(await self._session.request("POST", path, body=note_body(text)), "notes")
+
+    async def _get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        """GET a path; the JSON, or None for 204."""
+        return await self._session.request("GET", path, params=params)
+
+    async def _search(
+        self,
+        entity: EntityType,
+        query: str,
+        parse: Callable[[Any], T],
+        extra: Mapping[str, str] | None = None,
+    ) -> list[T]:
+        """GET one page of an entity list filtered by `query`; 204 means no match."""
+        params: dict[str, str | int] = {"query": query, "limit": MAX_PAGE_SIZE, **(extra or {})}
+        data = await self._get(f"/api/v4/{entity}", params)
+        if data is None:
+            return []
+        return [parse(item) for item in parsing.embedded(parsing.obj(data, entity), entity)]
+
+    async def _collect(
+        self, path: str, params: Mapping[str, str | int], key: str, parse: Callable[[parsing.Json], T]
+    ) -> list[T]:
+        """GET a list and every page after it by `_links.next`; 204 ends the list."""
+        found: list[T] = []
+        target, query = path, dict(params)
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            data = await self._get(target, query)
+            if data is None:
+                break
+            page = parsing.obj(data, key)
+            found.extend(parse(item) for item in parsing.embedded(page, key))
+            href = parsing.next_href(page)
+            if href is None or href in seen:
+                break
+            seen.add(href)
+            target, query = href, {}
+        return found
+
+    async def _create(self, entity: EntityType, element: dict[str, Any], request_id: str | None) -> int:
+        """POST one element as a batch of one and return the created id."""
+        if request_id is not None:
+            element = {**element, "request_id": request_id}
+        data = await self._session.request("POST", f"/api/v4/{entity}", body=[element])
+        return parsing.created_id(data, entity)
+
+    async def _update(self, entity: EntityType, entity_id: int, body: dict[str, Any]) -> None:
+        """PATCH one entity with a non-empty body; an answer that is not JSON raises AmoCRMBadResponse."""
+        if not body:
+            return
+        data = await self._session.request("PATCH", f"/api/v4/{entity}/{int(entity_id)}", body=body)
+        if data is not None:
+            parsing.obj(data, f"{entity} update answer")
+
+
+def _checked(value: str, allowed: Any) -> str:
+    """Return value when it is one of a Literal's options; raises ValueError (a caller bug) otherwise."""
+    if value not in get_args(allowed):
+        raise ValueError(f"expected one of {', '.join(get_args(allowed))}, got {value!r}")
+    return value

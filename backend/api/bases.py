@@ -1,0 +1,66 @@
+"""Sync API: connection check (2.1) and linking a 1C base (2.2)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from backend.api.calls import Result, SyncCall, answer_logged, sync_endpoint
+from backend.api.inputs import Payload
+from backend.models import Account, Direction
+from backend.services import Services
+from backend.sync.bases import BaseAddress, link_base
+from backend.sync.errors import InvalidInput, UnknownAccount
+from backend.sync.log import LogRecord
+
+
+async def check_active(request: Request) -> Response:
+    """GET /sync/check_active?key=…: data true while the account has the integration installed and active."""
+    services: Services = request.app.state.services
+    log = LogRecord(direction=Direction.FROM_1C, operation="check_active", summary=dict(request.query_params))
+
+    async def work() -> Result:
+        log.account_id = Payload(dict(request.query_params)).require_int("key")
+        account = await Account.get_or_none(id=log.account_id)
+        if account is None:
+            raise UnknownAccount(f"аккаунт amoCRM {log.account_id} не найден: установите интеграцию amo1c в amoCRM")
+        return Result(data=account.active)
+
+    return await answer_logged(services, log, work)
+
+
+async def link(call: SyncCall) -> Result:
+    """POST /sync/base: link a new base, or change a linked one (with its current credentials)."""
+    payload = call.payload
+    address = BaseAddress(
+        id_base=payload.require_str("id_base"),
+        web_address=payload.require_str("web_address"),
+        url_address=payload.require_str("url_address"),
+        param1=payload.require_str("param1"),
+        param2=_require_password(payload),
+    )
+    settings = call.services.settings
+    base, created = await link_base(
+        call.account,
+        address,
+        call.services.secrets,
+        call.credentials,
+        require_auth_to_change=settings.sync_auth == "basic",
+    )
+    return Result(data=None, extra={"created": created, "base": base.id})
+
+
+def _require_password(payload: Payload) -> str:
+    value = payload.data.get("param2")
+    if value is None or value == "":
+        raise InvalidInput("param2", 'не заполнено обязательное поле "param2"')
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise InvalidInput("param2", 'поле "param2" должно быть строкой')
+    return str(value)  # a password is kept exactly as sent: no trimming
+
+
+routes = [
+    Route("/sync/check_active", check_active, methods=["GET"]),
+    Route("/sync/base", sync_endpoint("base", link, auth="none", needs_base=False), methods=["POST"]),
+]

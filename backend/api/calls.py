@@ -1,0 +1,106 @@
+"""One wrapper for every sync endpoint: parse, find the account and base, authenticate, run, answer, log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from backend.api.auth import basic_credentials
+from backend.api.envelope import error_response, success
+from backend.api.inputs import Payload, read_json_object
+from backend.models import Account, Direction, OneCBase
+from backend.services import Services
+from backend.sync.bases import (
+    Credentials,
+    get_active_account,
+    get_linked_base,
+    mark_seen,
+    require_admin_credentials,
+    require_base_credentials,
+)
+from backend.sync.log import LogRecord
+
+Auth = Literal["base", "admin", "none"]
+
+
+@dataclass
+class SyncCall:
+    """One sync API call being handled: its payload, account, base and what goes into the sync log."""
+
+    services: Services
+    payload: Payload
+    account: Account
+    base: OneCBase | None
+    credentials: Credentials | None
+    log: LogRecord
+
+    def linked_base(self) -> OneCBase:
+        """The base the call names (endpoints declared with a base always have one)."""
+        assert self.base is not None, "endpoint declared without a base"
+        return self.base
+
+
+@dataclass
+class Result:
+    """What a handler answers: the envelope's `data`, plus the ids the sync log records."""
+
+    data: Any = None
+    amo_id: int | None = None
+    id_1c: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[SyncCall], Awaitable[Result]]
+
+
+async def answer_logged(services: Services, log: LogRecord, work: Callable[[], Awaitable[Result]]) -> Response:
+    """Run `work`, answer its data in the envelope (or its error with a status), and write the sync log entry."""
+    started = time.perf_counter()
+    error: str | None = None
+    try:
+        result = await work()
+        log.amo_id = result.amo_id if result.amo_id is not None else log.amo_id
+        log.id_1c = result.id_1c if result.id_1c is not None else log.id_1c
+        response: Response = success(result.data)
+    except Exception as exc:  # every failure is answered in the envelope, never as a bare 500
+        response = error_response(exc)
+        error = str(exc) or type(exc).__name__
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    await services.sync_log.write(log, status=response.status_code, error=error, duration_ms=duration_ms)
+    return response
+
+
+def sync_endpoint(
+    operation: str, handler: Handler, *, auth: Auth = "base", needs_base: bool = True
+) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler of a POST sync call into a Starlette endpoint that always answers the envelope."""
+
+    async def endpoint(request: Request) -> Response:
+        services: Services = request.app.state.services
+        log = LogRecord(direction=Direction.FROM_1C, operation=operation)
+
+        async def work() -> Result:
+            payload = await read_json_object(request)
+            log.summary = payload.data
+            log.account_id = payload.require_int("key")
+            log.id_base = payload.require_str("id_base")
+            account = await get_active_account(log.account_id)
+            base = await get_linked_base(account, log.id_base) if needs_base else None
+            credentials = basic_credentials(request)
+            if auth == "admin":
+                settings = services.settings
+                require_admin_credentials(settings.admin_user, settings.admin_password, credentials)
+            elif auth == "base" and base is not None and services.settings.sync_auth == "basic":
+                require_base_credentials(base, services.secrets, credentials)
+            if base is not None:
+                await mark_seen(base)
+            return await handler(SyncCall(services, payload, account, base, credentials, log))
+
+        return await answer_logged(services, log, work)
+
+    return endpoint

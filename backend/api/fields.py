@@ -1,0 +1,32 @@
+"""Sync API: saving the field correspondence of contacts, companies and deals (spec 2.7)."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from backend.api.calls import Handler, Result, SyncCall, sync_endpoint
+from backend.models import MappingKind
+from backend.sync.mapping import replace_rows, rows_from_payload
+
+ENVELOPE_KEYS = frozenset({"key", "id_base"})
+
+
+def save_fields(kind: MappingKind) -> Handler:
+    """A handler replacing the `kind` rows of the call's base with the rows in the body."""
+
+    async def handler(call: SyncCall) -> Result:
+        fields = {key: value for key, value in call.payload.data.items() if key not in ENVELOPE_KEYS}
+        stored = await replace_rows(call.linked_base(), kind, rows_from_payload(fields))
+        return Result(data=None, extra={"rows": stored})
+
+    return handler
+
+
+routes = [
+    Route(f"/sync/{name}_save_fields", sync_endpoint(f"{name}_save_fields", save_fields(kind)), methods=["POST"])
+    for name, kind in (
+        ("clients_contacts", MappingKind.CONTACT),
+        ("clients_companies", MappingKind.COMPANY),
+        ("leads", MappingKind.LEAD),
+    )
+]

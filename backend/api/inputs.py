@@ -1,0 +1,168 @@
+"""Reading 1C's requests leniently: a UTF-8 BOM, numbers written as strings ("1 500,50"), ids as strings.
+
+Every getter names the field in its error, so 1C's programmer sees what to fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from starlette.requests import Request
+
+from backend.api.envelope import BodyTooLarge
+from backend.sync.errors import InvalidInput
+
+MAX_BODY_BYTES = 1024 * 1024
+# Spaces 1C and spreadsheets put inside numbers: plain, no-break, narrow no-break, thin, apostrophe separators.
+_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']")
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+MAX_ID = 2**63 - 1
+
+
+async def read_json_object(request: Request) -> Payload:
+    """Read and parse the body as a JSON object; raises BodyTooLarge or InvalidInput."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"тело запроса больше {MAX_BODY_BYTES} байт")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge(f"тело запроса больше {MAX_BODY_BYTES} байт")
+        chunks.append(chunk)
+    return parse_json_object(b"".join(chunks), _declared_charset(request.headers.get("content-type", "")))
+
+
+def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
+    """Parse bytes (BOM tolerated) as a JSON object; raises InvalidInput naming the problem."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw, charset = raw[len(codecs.BOM_UTF8) :], "utf-8"
+    try:
+        text = raw.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        raise InvalidInput("body", f"тело запроса не в кодировке {charset}") from None
+    if not text.strip():
+        raise InvalidInput("body", "тело запроса пустое: ожидается JSON-объект")
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise InvalidInput("body", f"тело запроса не JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("body", "тело запроса должно быть JSON-объектом")
+    return Payload(value)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _declared_charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip().strip('"')
+            try:
+                return codecs.lookup(charset).name
+            except LookupError:
+                return "utf-8"
+    return "utf-8"
+
+
+class Payload:
+    """A parsed request object with typed, lenient getters; each raises InvalidInput naming its field."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+
+    def _raw(self, name: str) -> Any:
+        value = self.data.get(name)
+        if isinstance(value, str) and value.strip() == "":
+            return None
+        return value
+
+    def require_int(self, name: str) -> int:
+        """An integer id, also when sent as a string ("31 000 001") or as 5.0."""
+        value = self.optional_int(name)
+        if value is None:
+            raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
+        return value
+
+    def optional_int(self, name: str) -> int | None:
+        """Like require_int, but a missing, null or empty field is None."""
+        value = self._raw(name)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise InvalidInput(name, f'поле "{name}" должно быть целым числом, получено {json.dumps(value)}')
+        if isinstance(value, int):
+            result = value
+        elif isinstance(value, float) and value.is_integer():
+            result = int(value)
+        elif isinstance(value, str) and _INTEGER.fullmatch(_NUMBER_SPACES.sub("", value)):
+            result = int(_NUMBER_SPACES.sub("", value))
+        else:
+            raise InvalidInput(name, f'поле "{name}" должно быть целым числом, получено {_shown(value)}')
+        if not 0 <= result <= MAX_ID:
+            raise InvalidInput(name, f'поле "{name}" вне допустимого диапазона: {result}')
+        return result
+
+    def require_str(self, name: str) -> str:
+        """A non-empty string; numbers are accepted and written as text (1C sends ids either way)."""
+        value = self.optional_str(name)
+        if value is None:
+            raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
+        return value
+
+    def optional_str(self, name: str, max_length: int = 2000) -> str | None:
+        """Like require_str, but a missing, null or empty field is None."""
+        value = self._raw(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise InvalidInput(name, f'поле "{name}" должно быть строкой, получено {_shown(value)}')
+        text = _number_text(value) if not isinstance(value, str) else value.strip()
+        if len(text) > max_length:
+            raise InvalidInput(name, f'поле "{name}" длиннее {max_length} символов')
+        return text
+
+    def optional_decimal(self, name: str) -> Decimal | None:
+        """A sum: a JSON number or a string like "1 500,50" (spaces, no-break spaces, decimal comma)."""
+        value = self._raw(name)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise InvalidInput(name, f'поле "{name}" должно быть числом, получено {json.dumps(value)}')
+        if isinstance(value, int | float):
+            result = Decimal(str(value))
+        elif isinstance(value, str) and _DECIMAL.fullmatch(compact := _NUMBER_SPACES.sub("", value)):
+            result = Decimal(compact.replace(",", "."))
+        else:
+            raise InvalidInput(name, f'поле "{name}" должно быть числом, получено {_shown(value)}')
+        try:
+            if not result.is_finite() or abs(result) >= Decimal(10) ** 15:
+                raise InvalidOperation
+        except InvalidOperation:
+            raise InvalidInput(name, f'поле "{name}" вне допустимого диапазона') from None
+        return result
+
+    def optional_object(self, name: str) -> Any:
+        """Any JSON value (object, list, …) as sent; None when missing or null."""
+        return self.data.get(name)
+
+
+def _number_text(value: int | float) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -1,0 +1,69 @@
+"""1C legal entities (юр. контрагенты) ↔ amoCRM companies (spec 2.4): matched by id, link, then INN."""
+
+from __future__ import annotations
+
+from backend.amocrm import AmoCRMClient, Company, CompanyDraft
+from backend.models import EntityKind, MappingKind, OneCBase
+from backend.sync.contacts import CounterpartyInput
+from backend.sync.directory import FieldDirectory, mapped_values
+from backend.sync.entities import Plan, Synced, sync_entity
+from backend.sync.links import fingerprint
+
+
+def inn_digits(inn: str | None) -> str | None:
+    """An INN/УНП reduced to its digits (1C may send it with spaces), or None when it has none."""
+    digits = "".join(ch for ch in inn or "" if ch.isdigit())
+    return digits or None
+
+
+async def sync_company(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInput, directory: FieldDirectory) -> Synced:
+    """Find or create the company of a 1C legal entity and write 1C's data to it; raises AmoCRMError or Conflict."""
+    inn = inn_digits(data.inn)
+    custom: dict[int, str | None] = dict(await mapped_values(base, MappingKind.COMPANY, data.raw))
+    inn_field = await directory.field_for(amo, base, MappingKind.COMPANY, "companies", "inn") if inn else None
+    if inn is not None and inn_field is not None:
+        custom[inn_field] = inn
+    custom.update(data.p_fields)
+    draft = CompanyDraft(name=data.name, responsible_user_id=data.responsible_user_id, custom=custom)
+    digest = fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))
+
+    async def update(amo_id: int, previous: str | None) -> bool:
+        if previous is None:  # never written by us: compare first, amoCRM may already hold the same data
+            existing = await amo.get_company(amo_id)
+            if existing is None:
+                return False
+            await _update_if_needed(amo, existing, draft)
+            return True
+        await amo.update_company(amo_id, draft)
+        return True
+
+    async def search(recovering: bool) -> int | None:
+        if inn is None:
+            return None
+        for company in await amo.find_companies(inn):
+            values = [company.value_of(inn_field)] if inn_field is not None else _all_values(company)
+            if inn in (inn_digits(value) for value in values):
+                await _update_if_needed(amo, company, draft)
+                return company.id
+        return None
+
+    async def create() -> int:
+        return await amo.create_company(draft)
+
+    plan = Plan(EntityKind.COMPANY, digest, update, search, create)
+    return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)
+
+
+def _all_values(company: Company) -> list[str | None]:
+    return [value for custom in company.custom for value in custom.values]
+
+
+async def _update_if_needed(amo: AmoCRMClient, existing: Company, draft: CompanyDraft) -> None:
+    current = {value.field_id: (value.values[0] if value.values else None) for value in existing.custom}
+    unchanged = (
+        (draft.name is None or draft.name == existing.name)
+        and (draft.responsible_user_id is None or draft.responsible_user_id == existing.responsible_user_id)
+        and all(current.get(field_id) == value for field_id, value in draft.custom.items())
+    )
+    if not unchanged:
+        await amo.update_company(existing.id, draft)

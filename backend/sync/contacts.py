@@ -1,0 +1,131 @@
+"""1C individuals (физ. контрагенты) ↔ amoCRM contacts (spec 2.3): matched by id, link, phone, then email."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from backend.amocrm import AmoCRMClient, Contact, ContactDraft
+from backend.models import EntityKind, MappingKind, OneCBase
+from backend.sync.directory import mapped_values, phone_digits, same_phones, split_values
+from backend.sync.entities import Plan, Synced, sync_entity
+from backend.sync.links import fingerprint
+
+CHANNELS = slice(0, 32)  # the part of a contact's digest covering phones and emails
+
+
+@dataclass(frozen=True)
+class CounterpartyInput:
+    """What 1C sends about a counterparty (spec 2.3/2.4), already validated."""
+
+    amo_id: int | None
+    id_1c: str | None
+    link: str | None
+    name: str | None
+    responsible_user_id: int | None
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    inn: str | None = None
+    raw: dict[str, object] = field(default_factory=dict, hash=False)  # the whole body, for mapped fields
+    p_fields: dict[int, str | None] = field(default_factory=dict, hash=False)
+
+
+def contact_input(
+    *,
+    amo_id: int | None,
+    id_1c: str | None,
+    link: str | None,
+    name: str | None,
+    responsible_user_id: int | None,
+    phone: str | None,
+    email: str | None,
+    raw: dict[str, object],
+    p_fields: dict[int, str | None],
+) -> CounterpartyInput:
+    """Build a contact's input, splitting "a, b" lists of phones and emails."""
+    return CounterpartyInput(
+        amo_id=amo_id,
+        id_1c=id_1c,
+        link=link,
+        name=name,
+        responsible_user_id=responsible_user_id,
+        phones=split_values(phone),
+        emails=tuple(email.lower() for email in split_values(email)),
+        raw=raw,
+        p_fields=p_fields,
+    )
+
+
+async def sync_contact(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInput) -> Synced:
+    """Find or create the contact of a 1C individual and write 1C's data to it; raises AmoCRMError or Conflict."""
+    custom: dict[int, str | None] = {**await mapped_values(base, MappingKind.CONTACT, data.raw), **data.p_fields}
+    channels = fingerprint(sorted(phone_digits(p) for p in data.phones), sorted(data.emails))
+    digest = channels[CHANNELS] + fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))[:32]
+
+    def draft(existing: Contact | None) -> ContactDraft:
+        phones, emails = data.phones, data.emails
+        if existing is not None:  # PATCH replaces a multitext field whole: keep what managers added
+            phones = _merged(existing.phones, phones, key=phone_digits)
+            emails = _merged(existing.emails, emails, key=str.lower)
+        return ContactDraft(
+            name=data.name, responsible_user_id=data.responsible_user_id, phones=phones, emails=emails, custom=custom
+        )
+
+    async def update(amo_id: int, previous: str | None) -> bool:
+        if previous is not None and previous[CHANNELS] == digest[CHANNELS]:
+            without_channels = ContactDraft(name=data.name, responsible_user_id=data.responsible_user_id, custom=custom)
+            await amo.update_contact(amo_id, without_channels)
+            return True
+        existing = await amo.get_contact(amo_id)
+        if existing is None:
+            return False
+        await _update_if_needed(amo, existing, draft(existing))
+        return True
+
+    async def search(recovering: bool) -> int | None:
+        existing = await find_contact(amo, data.phones, data.emails)
+        if existing is None:
+            return None
+        await _update_if_needed(amo, existing, draft(existing))
+        return existing.id
+
+    async def create() -> int:
+        return await amo.create_contact(draft(None))
+
+    plan = Plan(EntityKind.CONTACT, digest, update, search, create)
+    return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)
+
+
+async def find_contact(amo: AmoCRMClient, phones: tuple[str, ...], emails: tuple[str, ...]) -> Contact | None:
+    """An existing contact with one of these phones, else one of these emails (exact matches only)."""
+    for phone in phones:
+        digits = phone_digits(phone)
+        if len(digits) < 5:
+            continue
+        for contact in await amo.find_contacts(digits):
+            if same_phones([phone], contact.phones):
+                return contact
+    for email in emails:
+        for contact in await amo.find_contacts(email):
+            if email.lower() in (known.lower() for known in contact.emails):
+                return contact
+    return None
+
+
+async def _update_if_needed(amo: AmoCRMClient, existing: Contact, draft: ContactDraft) -> None:
+    current = {value.field_id: (value.values[0] if value.values else None) for value in existing.custom}
+    unchanged = (
+        (draft.name is None or draft.name == existing.name)
+        and (draft.responsible_user_id is None or draft.responsible_user_id == existing.responsible_user_id)
+        and set(draft.phones) == set(existing.phones)
+        and set(draft.emails) == set(existing.emails)
+        and all(current.get(field_id) == value for field_id, value in draft.custom.items())
+    )
+    if not unchanged:
+        await amo.update_contact(existing.id, draft)
+
+
+def _merged(existing: tuple[str, ...], ours: tuple[str, ...], *, key: Callable[[str], str]) -> tuple[str, ...]:
+    normalize = key
+    known = {normalize(value) for value in existing}
+    return existing + tuple(value for value in ours if normalize(value) not in known)

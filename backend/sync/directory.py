@@ -1,0 +1,102 @@
+"""Which amoCRM custom field holds what 1C sends: correspondence rows first, then well-known field names."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from backend.amocrm import AmoCRMClient, CustomField
+from backend.models import MappingKind, OneCBase
+from backend.sync.mapping import enabled_rows
+
+FIELDS_TTL = 600.0  # seconds a cached list of an account's custom fields is trusted
+AmoEntity = Literal["contacts", "companies", "leads"]
+
+# Field names amoCRM admins give these fields, for accounts that have no correspondence row for them.
+WELL_KNOWN = {
+    "inn": ("инн", "инн/унп", "унп", "inn"),
+    "order_number": ("номер заказа 1с", "номер заказа в 1с", "номер заказа", "order number"),
+    "link": ("ссылка на заказ 1с", "ссылка на заказ в 1с", "ссылка в 1с", "ссылка 1с"),
+}
+
+
+class FieldDirectory:
+    """Caches each account's custom field lists for a while, so finding a field costs no call most of the time."""
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self._clock = clock
+        self._cache: dict[tuple[int, str], tuple[float, list[CustomField]]] = {}
+
+    async def fields(self, amo: AmoCRMClient, entity: AmoEntity) -> list[CustomField]:
+        """The account's custom fields of `entity` (cached for FIELDS_TTL seconds); raises AmoCRMError."""
+        key = (amo.account_id, entity)
+        cached = self._cache.get(key)
+        if cached is not None and self._clock() - cached[0] < FIELDS_TTL:
+            return cached[1]
+        fields = await amo.custom_fields(entity)
+        self._cache[key] = (self._clock(), fields)
+        return fields
+
+    def forget(self, account_id: int) -> None:
+        """Drop an account's cached fields (after an admin changed them)."""
+        for key in [key for key in self._cache if key[0] == account_id]:
+            del self._cache[key]
+
+    async def field_for(
+        self, amo: AmoCRMClient, base: OneCBase, kind: MappingKind, entity: AmoEntity, meaning: str
+    ) -> int | None:
+        """The amoCRM field id for `meaning` ("inn", "order_number", "link"), or None when the account has none."""
+        names = WELL_KNOWN[meaning]
+        for row in await enabled_rows(base, kind):
+            if row.onec_field.strip().lower() in (meaning, *names):
+                return int(row.amo_field_id)
+        for field in await self.fields(amo, entity):
+            if field.name.strip().lower() in names or (field.code or "").lower() == meaning:
+                return field.id
+        return None
+
+
+async def mapped_values(base: OneCBase, kind: MappingKind, data: Mapping[str, Any]) -> dict[int, str]:
+    """Custom values 1C sent under the 1C names of the enabled correspondence rows."""
+    values: dict[int, str] = {}
+    for row in await enabled_rows(base, kind):
+        if row.onec_field in data and data[row.onec_field] not in (None, ""):
+            values[row.amo_field_id] = _text(data[row.onec_field])
+    return values
+
+
+def p_values(data: Mapping[str, Any]) -> dict[int, str | None]:
+    """The `p_<amo field id>` keys of a request as custom values (an empty value clears the field)."""
+    values: dict[int, str | None] = {}
+    for key, value in data.items():
+        if key.startswith("p_") and key[2:].isdigit() and len(key) <= 20:
+            values[int(key[2:])] = None if value in (None, "") else _text(value)
+    return values
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def split_values(raw: str | None) -> tuple[str, ...]:
+    """Several phones or emails in one 1C string, separated by commas or semicolons."""
+    if not raw:
+        return ()
+    return tuple(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
+
+
+def phone_digits(phone: str) -> str:
+    """The last 10 digits of a phone: +7 (912) 345-67-89 and 8 912 345 67 89 are the same number."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[-10:]
+
+
+def same_phones(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    """Whether some phone of ours is one of theirs (compared by their last 10 digits)."""
+    wanted = {phone_digits(phone) for phone in ours if len(phone_digits(phone)) >= 5}
+    return any(phone_digits(phone) in wanted for phone in theirs)

@@ -1,0 +1,31 @@
+"""The errors domain services raise; `backend/api/` turns each into an HTTP status inside the envelope."""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base of the sync domain errors; the message is shown to 1C as the envelope's `error`."""
+
+
+class InvalidInput(SyncError):
+    """A field of the request is missing or malformed; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AuthenticationRequired(SyncError):
+    """The call lacks valid Basic Auth credentials for what it names."""
+
+
+class AccessDenied(SyncError):
+    """The call is authenticated or anonymous but not allowed: base not linked, endpoint disabled."""
+
+
+class UnknownAccount(SyncError):
+    """The `key` names no amoCRM account that installed the integration."""
+
+
+class Conflict(SyncError):
+    """The call contradicts stored state (e.g. an id_1c already linked to another amoCRM entity)."""

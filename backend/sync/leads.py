@@ -1,0 +1,92 @@
+"""1C orders ↔ amoCRM deals (spec 2.5): matched by id or link; budget, number, contact and company written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from backend.amocrm import AmoCRMClient, LeadDraft
+from backend.models import EntityKind, MappingKind, OneCBase
+from backend.sync.directory import FieldDirectory, mapped_values
+from backend.sync.entities import Plan, Synced, sync_entity
+from backend.sync.links import fingerprint
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    """What 1C sends about an order (spec 2.5), already validated."""
+
+    amo_id: int | None
+    id_1c: str | None
+    link: str | None
+    contact_id: int | None
+    company_id: int | None
+    budget: Decimal | None
+    order_number: str | None
+    responsible_user_id: int | None
+    raw: dict[str, object] = field(default_factory=dict, hash=False)
+    p_fields: dict[int, str | None] = field(default_factory=dict, hash=False)
+
+
+def deal_name(order_number: str | None, id_1c: str | None) -> str:
+    """The readable name a new deal gets: «Заказ 1С №…»."""
+    if order_number:
+        return f"Заказ 1С №{order_number}"
+    return f"Заказ 1С {id_1c}" if id_1c else "Заказ 1С"
+
+
+def price_of(budget: Decimal | None) -> int | None:
+    """amoCRM keeps a deal's price in whole units: 1 500,50 becomes 1501."""
+    return None if budget is None else int(budget.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directory: FieldDirectory) -> Synced:
+    """Find or create the deal of a 1C order and write 1C's data to it; raises AmoCRMError or Conflict."""
+    custom: dict[int, str | None] = dict(await mapped_values(base, MappingKind.LEAD, data.raw))
+    for meaning, value in (("order_number", data.order_number), ("link", data.link)):
+        if value:
+            field_id = await directory.field_for(amo, base, MappingKind.LEAD, "leads", meaning)
+            if field_id is not None:
+                custom[field_id] = value
+    custom.update(data.p_fields)
+    price = price_of(data.budget)
+    name = deal_name(data.order_number, data.id_1c)
+    contacts = (data.contact_id,) if data.contact_id is not None else ()
+    changes = LeadDraft(
+        price=price,
+        responsible_user_id=data.responsible_user_id,
+        contact_ids=contacts,
+        main_contact_id=data.contact_id,
+        company_id=data.company_id,
+        custom=custom,
+    )
+    digest = fingerprint(price, data.responsible_user_id, data.contact_id, data.company_id, sorted(custom.items()))
+
+    async def update(amo_id: int, previous: str | None) -> bool:
+        await amo.update_lead(amo_id, changes)
+        return True
+
+    async def search(recovering: bool) -> int | None:
+        if not recovering:
+            return None  # deals are found by id or link only; a search is a recovery after a failed create
+        for lead in await amo.find_leads(name):
+            if lead.name == name:
+                await amo.update_lead(lead.id, changes)
+                return lead.id
+        return None
+
+    async def create() -> int:
+        return await amo.create_lead(
+            LeadDraft(
+                name=name,
+                price=price,
+                responsible_user_id=data.responsible_user_id,
+                contact_ids=contacts,
+                main_contact_id=data.contact_id,
+                company_id=data.company_id,
+                custom=custom,
+            )
+        )
+
+    plan = Plan(EntityKind.LEAD, digest, update, search, create)
+    return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)

@@ -1,0 +1,103 @@
+"""Claims on the link table: how concurrent calls about one 1C object agree on one amoCRM entity.
+
+The unique (base, kind, id_1c) row is inserted *before* anything is created in amoCRM, with no amoCRM id yet.
+Whoever inserts it owns the work; the others wait for its amoCRM id. The database decides, so this holds
+across processes and workers. An owner that failed leaves the row abandoned (amo_id still null, dated in the
+past); the next call takes it over and looks the entity up in amoCRM first, because amoCRM may have created it
+before the failure was seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from backend.models import EntityKind, EntityLink, OneCBase
+from backend.sync.errors import Conflict
+
+STALE_CLAIM = timedelta(minutes=2)  # longer than any owner's amoCRM calls with their retries
+WAIT_FOR_OWNER = 25.0  # seconds a concurrent call waits for the owner's result before answering 409
+POLL_INTERVAL = 0.05
+ABANDONED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Claim:
+    """The link row of a 1C object and whether this call owns the work of finding or creating its entity."""
+
+    link: EntityLink
+    owned: bool
+    recovering: bool  # an earlier owner failed: the entity may already exist in amoCRM
+
+
+def fingerprint(*parts: Any) -> str:
+    """A 64-hex digest of JSON-able parts (used to skip sending unchanged data to amoCRM)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(json.dumps(part, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+async def claim(base: OneCBase, kind: EntityKind, id_1c: str, *, wait: float = WAIT_FOR_OWNER) -> Claim:
+    """The link of (base, kind, id_1c), claiming it when no entity is known yet; raises Conflict after `wait`."""
+    deadline = time.monotonic() + wait
+    while True:
+        link = await EntityLink.get_or_none(base_id=base.id, kind=kind, id_1c=id_1c)
+        if link is None:
+            try:
+                return Claim(await EntityLink.create(base_id=base.id, kind=kind, id_1c=id_1c), True, False)
+            except IntegrityError:
+                continue  # another call inserted it first: read it again
+        if link.amo_id is not None:
+            return Claim(link, False, False)
+        if datetime.now(UTC) - link.updated_at >= STALE_CLAIM:
+            taken = await EntityLink.filter(id=link.id, amo_id=None, updated_at=link.updated_at).update(
+                updated_at=datetime.now(UTC)
+            )
+            if taken:
+                await link.refresh_from_db()
+                return Claim(link, True, True)
+            continue
+        if time.monotonic() >= deadline:
+            raise Conflict(f"объект 1С {id_1c} сейчас синхронизируется другим запросом; повторите запрос позже")
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+async def settle(link: EntityLink, amo_id: int, digest: str, link_url: str | None) -> None:
+    """Record the amoCRM entity of a link and the fingerprint of the data now in amoCRM."""
+    link.amo_id = amo_id
+    link.fingerprint = digest
+    if link_url is not None:
+        link.link = link_url
+    await link.save(update_fields=["amo_id", "fingerprint", "link", "updated_at"])
+
+
+async def abandon(claimed: Claim) -> None:
+    """Give up an owned claim after a failure so the next call takes it over at once."""
+    if claimed.owned:
+        await EntityLink.filter(id=claimed.link.id, amo_id=None).update(updated_at=ABANDONED_AT)
+
+
+async def forget(link: EntityLink) -> None:
+    """The linked amoCRM entity is gone (deleted in amoCRM): keep the row but as unresolved, owned by this call."""
+    link.amo_id = None
+    link.fingerprint = None
+    await link.save(update_fields=["amo_id", "fingerprint", "updated_at"])
+
+
+async def link_of_amo_entity(base: OneCBase, kind: EntityKind, amo_id: int) -> EntityLink | None:
+    """The link of an amoCRM entity in a base, if it has one (the newest when several 1C objects map to it)."""
+    return await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id).order_by("-updated_at").first()
+
+
+async def link_of_1c_object(base: OneCBase, kind: EntityKind, id_1c: str) -> EntityLink | None:
+    """The link of a 1C object, if it was ever synced."""
+    return await EntityLink.get_or_none(base_id=base.id, kind=kind, id_1c=id_1c)

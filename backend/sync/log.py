@@ -1,0 +1,97 @@
+"""The sync log: one entry per call between 1C and amo1c, with secrets masked and old entries pruned."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.models import Direction, Outcome, SyncLogEntry
+
+logger = logging.getLogger("amo1c.synclog")
+
+SECRET_KEYS = frozenset(
+    {"param2", "password", "pass", "access_token", "refresh_token", "client_secret", "secret", "token", "authorization"}
+)
+BULKY_KEYS = frozenset({"handlers"})
+MAX_TEXT = 300
+MAX_ITEMS = 30
+MAX_DEPTH = 4
+PRUNE_EVERY = 200  # writes between two prunes in one process
+
+
+def mask(value: Any, depth: int = 0) -> Any:
+    """A copy of a request body safe to store: secrets replaced by ***, long text and lists shortened."""
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            return "{…}"
+        masked: dict[str, Any] = {}
+        for key, item in list(value.items())[:MAX_ITEMS]:
+            lowered = str(key).lower()
+            if lowered in SECRET_KEYS:
+                masked[str(key)] = "***"
+            elif lowered in BULKY_KEYS:
+                masked[str(key)] = f"<{len(repr(item))} символов>"
+            else:
+                masked[str(key)] = mask(item, depth + 1)
+        if len(value) > MAX_ITEMS:
+            masked["…"] = f"ещё {len(value) - MAX_ITEMS} полей"
+        return masked
+    if isinstance(value, list):
+        items = [mask(item, depth + 1) for item in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:
+            items.append(f"… ещё {len(value) - MAX_ITEMS}")
+        return items
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT] + "…"
+    return value
+
+
+@dataclass
+class LogRecord:
+    """What is known about a call by the time it ends; filled in as the call goes."""
+
+    direction: Direction
+    operation: str
+    account_id: int | None = None
+    id_base: str | None = None
+    amo_id: int | None = None
+    id_1c: str | None = None
+    summary: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SyncLog:
+    """Writes sync log entries and prunes those older than the retention period; never raises."""
+
+    def __init__(self, retention: timedelta) -> None:
+        self.retention = retention
+        self._writes = 0
+
+    async def write(self, record: LogRecord, *, status: int | None, error: str | None, duration_ms: int) -> None:
+        """Store one entry; a failure to log is itself logged and swallowed, never failing the call."""
+        try:
+            await SyncLogEntry.create(
+                account_id=record.account_id,
+                id_base=record.id_base,
+                direction=record.direction,
+                operation=record.operation,
+                amo_id=record.amo_id,
+                id_1c=record.id_1c,
+                outcome=Outcome.OK if error is None else Outcome.ERROR,
+                http_status=status,
+                error=error,
+                duration_ms=duration_ms,
+                request_summary=mask(record.summary) if record.summary is not None else None,
+            )
+            self._writes += 1
+            if self._writes % PRUNE_EVERY == 1:
+                await self.prune()
+        except Exception:
+            logger.exception("could not write a sync log entry for %s", record.operation)
+
+    async def prune(self, now: datetime | None = None) -> int:
+        """Delete entries older than the retention period; returns how many."""
+        cutoff = (now or datetime.now(UTC)) - self.retention
+        return await SyncLogEntry.filter(created_at__lt=cutoff).delete()

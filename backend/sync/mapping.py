@@ -1,0 +1,103 @@
+"""Field correspondence rows (spec 2.7): amoCRM field ↔ 1C field per base and entity, replaced as a whole."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from backend.models import FieldMapping, MappingKind, OneCBase
+from backend.sync.errors import InvalidInput
+
+_AMO_FIELD_KEY = re.compile(r"(?:p_)?(\d{1,18})")
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One correspondence row as 1C or an admin gives it."""
+
+    amo_field_id: int
+    onec_field: str
+    amo_field_name: str = ""
+    enabled: bool = True
+
+
+def rows_from_payload(fields: Mapping[str, Any]) -> list[MappingRow]:
+    """Read 1C's `*_save_fields` body (without key/id_base) into rows; raises InvalidInput naming the key.
+
+    Each key is one row, in either direction 1C's programmer finds natural:
+    `"p_123": "ИНН"` / `"123": "ИНН"` (amoCRM field → 1C field), `"ИНН": 123` / `"ИНН": "p_123"`
+    (1C field → amoCRM field), or `"p_123": {"field": "ИНН", "name": "ИНН", "enabled": true}`.
+    """
+    rows: list[MappingRow] = []
+    seen: set[int] = set()
+    for key, value in fields.items():
+        row = _row(str(key), value)
+        if row.amo_field_id in seen:
+            raise InvalidInput(key, f'поле amoCRM {row.amo_field_id} указано дважды (ключ "{key}")')
+        seen.add(row.amo_field_id)
+        rows.append(row)
+    return rows
+
+
+def _row(key: str, value: Any) -> MappingRow:
+    key_match = _AMO_FIELD_KEY.fullmatch(key.strip())
+    if key_match is not None:
+        amo_field_id = int(key_match.group(1))
+        if isinstance(value, dict):
+            onec_field = _text(key, value.get("field") or value.get("onec_field"))
+            enabled = value.get("enabled", True)
+            if not isinstance(enabled, bool):
+                raise InvalidInput(key, f'"enabled" у поля "{key}" должно быть true или false')
+            name = value.get("name") or value.get("amo_name") or ""
+            return MappingRow(amo_field_id, onec_field, str(name)[:255], enabled)
+        return MappingRow(amo_field_id, _text(key, value))
+    onec_field = _text(key, key)
+    if isinstance(value, bool):
+        raise InvalidInput(key, f'у поля 1С "{key}" должен быть указан id поля amoCRM')
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    value_match = _AMO_FIELD_KEY.fullmatch(text)
+    if value_match is None:
+        raise InvalidInput(
+            key, f'у поля 1С "{key}" должен быть указан id поля amoCRM (число или "p_<id>"), получено {value!r}'
+        )
+    return MappingRow(int(value_match.group(1)), onec_field)
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
+        raise InvalidInput(key, f'у поля "{key}" должно быть указано имя поля 1С (строка)')
+    text = str(value).strip()
+    if len(text) > 255:
+        raise InvalidInput(key, f'имя поля 1С у "{key}" длиннее 255 символов')
+    return text
+
+
+async def replace_rows(base: OneCBase, kind: MappingKind, rows: Iterable[MappingRow]) -> int:
+    """Replace every row of `kind` for `base` with `rows`, atomically; returns how many are stored."""
+    rows = list(rows)
+    async with in_transaction():
+        await FieldMapping.filter(base_id=base.id, kind=kind).delete()
+        if rows:
+            await FieldMapping.bulk_create(
+                [
+                    FieldMapping(
+                        base_id=base.id,
+                        kind=kind,
+                        amo_field_id=row.amo_field_id,
+                        amo_field_name=row.amo_field_name,
+                        onec_field=row.onec_field,
+                        enabled=row.enabled,
+                    )
+                    for row in rows
+                ]
+            )
+    return len(rows)
+
+
+async def enabled_rows(base: OneCBase, kind: MappingKind) -> list[FieldMapping]:
+    """The enabled rows of `kind` for `base`, in a stable order."""
+    return await FieldMapping.filter(base_id=base.id, kind=kind, enabled=True).order_by("amo_field_id")
