@@ -40,9 +40,12 @@ def _problem(response: httpx.Response) -> Mapping[str, Any]:
 def problem_detail(response: httpx.Response) -> str:
     """Return amoCRM's own words about an error answer (hint, detail, title, or the reason phrase); raises nothing."""
     body = _problem(response)
-    parts = [body.get(key) for key in ("hint", "detail", "title")]
-    words = [p for p in parts if isinstance(p, str) and p]
-    return clip(": ".join(words[:2]) if words else response.reason_phrase or f"HTTP {response.status_code}")
+
+    def said(*keys: str) -> list[str]:
+        return [text for key in keys if isinstance(text := body.get(key), str) and text.strip()]
+
+    words = said("hint", "detail") or said("title") or [response.reason_phrase or f"HTTP {response.status_code}"]
+    return clip(": ".join(words))
 
 
 def validation_issues(response: httpx.Response) -> list[ValidationIssue]:

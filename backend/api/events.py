@@ -18,7 +18,9 @@ async def event(call: SyncCall) -> Result:
         event_name = EventName(name.lower())
     except ValueError:
         allowed = ", ".join(item.value for item in EventName)
-        raise InvalidInput("event_name", f'неизвестное событие "{name}": допустимы {allowed}') from None
+        raise InvalidInput(
+            "event_name", f'поле "event_name": неизвестное событие "{name}", допустимы {allowed}'
+        ) from None
     data = EventInput(
         event_name=event_name,
         amo_id=payload.optional_int("id"),

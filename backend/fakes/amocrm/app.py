@@ -141,9 +141,12 @@ class FakeAmoCRM:
         after_apply: bool = False,
         account_id: int | None = None,
         content_type: str | None = None,
+        method: str | None = None,
     ) -> Fault:
         """Make the next n matching calls answer `status` (after applying them if after_apply); raises ValueError."""
-        fault = Fault(n, status, 0.0, body, content_type, path_prefix, account_id, after_apply)
+        fault = Fault(
+            n, status, 0.0, body, content_type, path_prefix, account_id, after_apply, method and method.upper()
+        )
         return self.world.faults.add(fault)
 
     def hang_next(
@@ -155,9 +158,10 @@ class FakeAmoCRM:
         after_apply: bool = False,
         account_id: int | None = None,
         status: int | None = None,
+        method: str | None = None,
     ) -> Fault:
         """Make the next n matching calls sleep before (or, if after_apply, after) being applied; raises ValueError."""
-        fault = Fault(n, status, seconds, None, None, path_prefix, account_id, after_apply)
+        fault = Fault(n, status, seconds, None, None, path_prefix, account_id, after_apply, method and method.upper())
         return self.world.faults.add(fault)
 
     def clear_faults(self) -> None:

@@ -194,4 +194,5 @@ def _fault_from(body: dict[str, Any], status: int | None, seconds: float) -> Fau
         path_prefix=_optional_str(body.get("path_prefix"), "path_prefix"),
         account_id=None if account_id is None else _int(account_id, "account_id"),
         after_apply=bool(body.get("after_apply", False)),
+        method=(_optional_str(body.get("method"), "method") or "").upper() or None,
     )

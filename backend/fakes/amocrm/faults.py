@@ -45,9 +45,12 @@ class Fault:
     path_prefix: str | None = None
     account_id: int | None = None
     after_apply: bool = False
+    method: str | None = None  # only requests of this HTTP method (None: any)
 
-    def matches(self, path: str, account_id: int | None) -> bool:
+    def matches(self, path: str, account_id: int | None, method: str = "GET") -> bool:
         """Whether the fault applies: no prefix means API calls only; a prefix may also target /oauth2."""
+        if self.method is not None and self.method != method.upper():
+            return False
         if self.path_prefix is None:
             if not path.startswith("/api/"):
                 return False
@@ -64,6 +67,7 @@ class Fault:
             "path_prefix": self.path_prefix,
             "account_id": self.account_id,
             "after_apply": self.after_apply,
+            "method": self.method,
         }
 
 
@@ -84,10 +88,10 @@ class FaultQueue:
         self.pending.append(fault)
         return fault
 
-    def take(self, path: str, account_id: int | None) -> Fault | None:
+    def take(self, path: str, account_id: int | None, method: str = "GET") -> Fault | None:
         """Spend one use of the oldest fault matching this request and return it, or None."""
         for fault in self.pending:
-            if fault.matches(path, account_id):
+            if fault.matches(path, account_id, method):
                 fault.remaining -= 1
                 if fault.remaining == 0:
                     self.pending.remove(fault)

@@ -136,7 +136,7 @@ async def _answer(
     if rate_limited and record.account_id is not None and not world.limiter.admit(record.account_id):
         world.account(record.account_id).rate_limited += 1
         return nginx_page(429)
-    fault = world.faults.take(request.url.path, record.account_id)
+    fault = world.faults.take(request.url.path, record.account_id, request.method)
     if fault is not None and not fault.after_apply:
         failure = await _inflict(fault, request)
         if failure is not None:

@@ -1,0 +1,66 @@
+"""The sync API under amoCRM's limits: token expiry under a burst, and the request budget against 7 rps."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from backend.amocrm import LocalRequestBudget, RetryPolicy
+from backend.app import create_app
+from backend.fakes.amocrm import FakeAmoCRM
+from backend.settings import Settings
+from tests.api.conftest import World, no_sleep
+from tests.factories import install_account, link_base
+
+
+def contact(world: World, n: int) -> dict[str, object]:
+    return {"key": world.account.id, "id_base": "trade", "id_1c": f"person-{n}", "name": f"Контакт {n}"}
+
+
+async def test_twenty_concurrent_calls_with_an_expired_token_make_one_refresh(world: World) -> None:
+    world.fake.expire_tokens(world.account.id)
+    responses = await asyncio.gather(*(world.post("/sync/clients_contacts", contact(world, n)) for n in range(20)))
+    assert [response.status_code for response in responses] == [200] * 20
+    assert world.fake_account.refresh_grants == 1
+    assert len(world.fake_account.contacts) == 20
+
+
+@pytest.fixture
+async def limited_world(settings: Settings) -> AsyncIterator[World]:
+    """amo1c with its default budget (6 rps) in front of the fake enforcing amoCRM's 7 rps."""
+    assert settings.amocrm_client_id and settings.amocrm_client_secret
+    fake = FakeAmoCRM(
+        client_id=settings.amocrm_client_id,
+        client_secret=settings.amocrm_client_secret,
+        redirect_uri=settings.redirect_uri,
+        rps_limit=7,
+    )
+    app = create_app(
+        settings,
+        amocrm_transport=httpx.ASGITransport(app=fake),
+        amocrm_options={"budget": LocalRequestBudget(6), "retry": RetryPolicy(sleep=no_sleep)},
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as client,
+    ):
+        account = await install_account(fake, settings)
+        await link_base(client, account.id)
+        yield World(fake, client, account, settings)
+
+
+async def test_thirty_new_contacts_in_a_row_see_no_429_and_keep_to_the_budget(limited_world: World) -> None:
+    world = limited_world
+    started = time.monotonic()
+    for n in range(30):
+        response = await world.post("/sync/clients_contacts", contact(world, n))
+        assert response.status_code == 200, response.text
+    elapsed = time.monotonic() - started
+    assert world.fake_account.rate_limited == 0
+    assert world.api_calls() == 30  # one create each: no phone or email to search by
+    # 30 request starts spaced 1/6 s apart take at least 29/6 s; far longer would mean the budget starves
+    assert 29 / 6 - 0.2 <= elapsed < 29 / 6 + 10

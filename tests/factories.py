@@ -1,0 +1,80 @@
+"""Test factories: an installed amoCRM account backed by the fake, a linked 1C base, Basic Auth headers."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from backend.amocrm import OAuthCredentials, exchange_code
+from backend.crypto import SecretBox
+from backend.fakes.amocrm import Account as FakeAccount
+from backend.fakes.amocrm import FakeAmoCRM
+from backend.models import Account
+from backend.settings import Settings
+from backend.sync.connections import DatabaseTokenStore
+
+BASE_LOGIN = "Обмен1С"
+BASE_PASSWORD = "пароль-базы-1С"
+
+
+def basic(login: str, password: str) -> dict[str, str]:
+    """The Authorization header 1C sends (UTF-8 credentials)."""
+    token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
+BASE_AUTH = basic(BASE_LOGIN, BASE_PASSWORD)
+
+
+async def install_account(fake: FakeAmoCRM, settings: Settings, *, subdomain: str = "shop") -> Account:
+    """An account of the fake amoCRM, installed in amo1c with real tokens from the fake's OAuth endpoint."""
+    fake_account = fake.add_account(subdomain=subdomain, name=f"Аккаунт {subdomain}")
+    assert settings.amocrm_client_id and settings.amocrm_client_secret and settings.amocrm_base_url
+    credentials = OAuthCredentials(settings.amocrm_client_id, settings.amocrm_client_secret, settings.redirect_uri)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as http:
+        pair = await exchange_code(http, settings.amocrm_base_url, credentials, fake.issue_code(fake_account.id))
+    account = await Account.create(id=fake_account.id, subdomain=subdomain, name=fake_account.name)
+    await DatabaseTokenStore(SecretBox(settings.secret_key)).save(account.id, pair)
+    return account
+
+
+def base_body(account_id: int, id_base: str = "trade", **overrides: Any) -> dict[str, Any]:
+    """The body 1C sends to /sync/base."""
+    body: dict[str, Any] = {
+        "key": account_id,
+        "id_base": id_base,
+        "web_address": "http://1c.example.test/trade/hs/amo1c/handler",
+        "url_address": "http://1c.example.test/trade",
+        "param1": BASE_LOGIN,
+        "param2": BASE_PASSWORD,
+    }
+    body.update(overrides)
+    return body
+
+
+async def link_base(client: httpx.AsyncClient, account_id: int, id_base: str = "trade") -> None:
+    """Link a base through the real endpoint (the first link needs no credentials)."""
+    response = await client.post("/sync/base", json=base_body(account_id, id_base))
+    assert response.status_code == 200, response.text
+
+
+def field_values(account: FakeAccount, entity_type: str, entity_id: int) -> dict[str, list[str]]:
+    """An entity's custom values in the fake, keyed by field code (PHONE, EMAIL) or, without one, field name."""
+    fields = {field.id: field for field in account.custom_fields[entity_type]}
+    entity = account.entities(entity_type)[entity_id]
+    return {
+        fields[field_id].code or fields[field_id].name: [str(item["value"]) for item in values]
+        for field_id, values in entity.custom_fields.items()
+    }
+
+
+def linked_ids(account: FakeAccount, entity_type: str, entity_id: int, other_type: str) -> set[int]:
+    """Ids of `other_type` entities linked with an entity in the fake."""
+    found = set()
+    for link in account.links:
+        other = link.other_side(entity_type, entity_id)
+        if other is not None and other[0] == other_type:
+            found.add(other[1])
+    return found
