@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -13,6 +14,7 @@ import httpx
 
 from backend import db
 from backend.app import create_app
+from backend.demo_data import DemoBase, DemoSeedError, install_demo_account, push_sample_data, set_demo_event_rule
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
 from backend.liveserver import ServerStartError, ThreadedServer
@@ -39,6 +41,7 @@ class DemoWorld:
     onec: ThreadedServer
     account_id: int
     deal_id: int
+    synced: dict[str, int]
 
     def stop(self) -> None:
         """Stop amo1c first, then the fakes it talks to."""
@@ -99,12 +102,31 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         onec = _start(ThreadedServer(fake_onec, host=host, port=onec_port), "fake 1C", servers)
         deal_id = asyncio.run(_seed_amocrm(amocrm_url, fake_amocrm.issue_code(account.id), public_url))
         fake_onec.add_documents(deal_id, _sample_documents(f"{onec_url}/demo"))
+        asyncio.run(
+            install_demo_account(settings, amocrm_url, account.id, fake_amocrm.issue_code(account.id), account.name)
+        )
+        time.sleep(1.1)  # let the seeding requests leave the fake's 1-second rate window before amo1c starts
+        main = next(pipeline for pipeline in account.pipelines.values() if pipeline.is_main)
+        paid_stage = [status.id for status in main.statuses if status.id not in (142, 143)][-1]
+        asyncio.run(set_demo_event_rule(settings, account.id, main.id, paid_stage))
         amo1c = _start(ThreadedServer(create_app(settings), host=host, port=port), "amo1c", servers)
+        base = DemoBase(
+            id_base=DEMO_ID_BASE,
+            web_address=f"{onec_url}/demo/hs/amo1c/handler",
+            url_address=f"{onec_url}/demo",
+            login=DEMO_ONEC_LOGIN,
+            password=DEMO_ONEC_PASSWORD,
+        )
+        synced = asyncio.run(push_sample_data(amo1c.url, account.id, base))
+    except DemoSeedError as exc:
+        for server in reversed(servers):
+            server.stop()
+        raise DemoError(f"seeding the demo through the sync API failed: {exc}") from None
     except BaseException:
         for server in reversed(servers):
             server.stop()
         raise
-    return DemoWorld(amo1c=amo1c, amocrm=amocrm, onec=onec, account_id=account.id, deal_id=deal_id)
+    return DemoWorld(amo1c=amo1c, amocrm=amocrm, onec=onec, account_id=account.id, deal_id=deal_id, synced=synced)
 
 
 def describe(world: DemoWorld) -> str:
@@ -123,6 +145,12 @@ def describe(world: DemoWorld) -> str:
             f"    1C state          {world.onec.url}/_fake/state",
             "",
             f"  demo deal {world.deal_id} has sample 1C documents in the fake 1C.",
+            f"  1C base {DEMO_ID_BASE!r} is linked. Through the sync API it synced",
+            f"  contact {world.synced['contact']}, company {world.synced['company']} and deal {world.synced['order']}:",
+            "  paid, so the demo event rule moved the deal, with a note for each 1C event.",
+            f"  Another 1C counterparty matched contact {world.synced['known_contact']} by phone: no duplicate.",
+            f"    sync API description   {world.amo1c.url}/sync/openapi.json",
+            "    sync log               var/demo.sqlite3, table sync_log",
             "",
         ]
     )

@@ -48,12 +48,21 @@ def test_demo_serves_healthz_and_both_fakes_with_sample_data(demo: dict[str, str
     accounts = httpx.get(f"{demo['amocrm']}/_fake/accounts").json()["accounts"]
     assert [account["subdomain"] for account in accounts] == ["demo"]
     state = httpx.get(f"{demo['amocrm']}/_fake/accounts/{accounts[0]['account_id']}/state").json()
-    assert len(state["leads"]) == 2 and len(state["contacts"]) == 2 and len(state["companies"]) == 1
+    assert len(state["leads"]) == 3 and len(state["companies"]) == 2
     deal_id = str(state["leads"][0]["id"])
     assert f"demo deal {deal_id}" in demo["printed"]
     documents = httpx.get(f"{demo['onec']}/_fake/state").json()["documents"][deal_id]
     order = next(doc for doc in documents if doc["parent_link"] == "")
     assert {doc["parent_link"] for doc in documents if doc is not order} == {order["link"]}
+    synced = state["leads"][-1]
+    assert synced["name"] == "Заказ 1С №00000058" and synced["price"] == 248900
+    texts = [note["params"]["text"] for note in state["notes"] if note["entity_id"] == synced["id"]]
+    assert [text.split(",")[0] for text in texts] == ["1С: Частичная оплата", "1С: Оплата", "1С: Частичная отгрузка"]
+    assert len(state["contacts"]) == 3, "the second 1C counterparty was matched by phone, not duplicated"
+    assert (
+        sum(1 for record in httpx.get(f"{demo['amocrm']}/_fake/requests").json()["requests"] if record["status"] == 429)
+        == 0
+    )
     unauthenticated = httpx.post(f"{demo['onec']}/demo/hs/amo1c/handler", json={"type": "get_handlers_version"})
     assert unauthenticated.status_code == 401
 

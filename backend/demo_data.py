@@ -1,0 +1,121 @@
+"""Sample data the demo pushes through amo1c's real sync API, as a 1C base would."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from backend import db
+from backend.amocrm import OAuthCredentials, exchange_code
+from backend.crypto import SecretBox
+from backend.models import Account, EventName, EventRule
+from backend.settings import Settings
+from backend.sync.connections import DatabaseTokenStore
+
+
+class DemoSeedError(Exception):
+    """A demo seeding call was refused; the message carries the endpoint and amo1c's answer."""
+
+
+@dataclass(frozen=True)
+class DemoBase:
+    """The fake 1C base the demo links: where its handler is and how 1C authenticates."""
+
+    id_base: str
+    web_address: str
+    url_address: str
+    login: str
+    password: str
+
+
+async def install_demo_account(settings: Settings, amocrm_url: str, account_id: int, code: str, name: str) -> None:
+    """Store the demo account with tokens from the fake amoCRM's OAuth endpoint (issue 4 replaces this)."""
+    assert settings.amocrm_client_id and settings.amocrm_client_secret
+    credentials = OAuthCredentials(settings.amocrm_client_id, settings.amocrm_client_secret, settings.redirect_uri)
+    await db.open_database(settings.database_url)
+    try:
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            pair = await exchange_code(http, amocrm_url, credentials, code)
+        await Account.create(id=account_id, subdomain="demo", name=name)
+        await DatabaseTokenStore(SecretBox(settings.secret_key)).save(account_id, pair)
+    finally:
+        await db.close_database()
+
+
+async def set_demo_event_rule(settings: Settings, account_id: int, pipeline_id: int, status_id: int) -> None:
+    """A payment moves demo deals of the main pipeline to `status_id` (what an admin sets in the settings)."""
+    await db.open_database(settings.database_url)
+    try:
+        await EventRule.create(
+            account_id=account_id, event_name=EventName.PAYMENT, pipeline_id=pipeline_id, status_id=status_id
+        )
+    finally:
+        await db.close_database()
+
+
+async def push_sample_data(amo1c_url: str, account_id: int, base: DemoBase) -> dict[str, int]:
+    """Link the base, then sync counterparties, an order and its events; returns the amoCRM ids made."""
+    token = base64.b64encode(f"{base.login}:{base.password}".encode()).decode("ascii")
+    auth = {"Authorization": f"Basic {token}"}
+    envelope = {"key": account_id, "id_base": base.id_base}
+    async with httpx.AsyncClient(base_url=amo1c_url, timeout=30.0) as http:
+
+        async def call(path: str, body: dict[str, Any]) -> Any:
+            response = await http.post(path, json={**envelope, **body}, headers=auth)
+            if response.status_code != 200:
+                raise DemoSeedError(f"{path} answered {response.status_code}: {response.text}")
+            return response.json()["data"]
+
+        await call(
+            "/sync/base",
+            {
+                "web_address": base.web_address,
+                "url_address": base.url_address,
+                "param1": base.login,
+                "param2": base.password,
+            },
+        )
+        person = await call(
+            "/sync/clients_contacts",
+            {
+                "id_1c": "b3f1c2d4-0001-11ef-a1b2-001dd8b71c01",
+                "link": f"{base.url_address}#e1cib/data/Справочник.Контрагенты?ref=a1b2001dd8b71c0111efb3f1c2d40001",
+                "name": "Марина Волкова",
+                "phone": "+7 (921) 555-44-33",
+                "email": "m.volkova@example.ru",
+            },
+        )
+        # the same person as a contact created by hand in amoCRM: found by phone, not duplicated
+        known = await call(
+            "/sync/clients_contacts",
+            {"id_1c": "b3f1c2d4-0002-11ef-a1b2-001dd8b71c01", "name": "Анна Смирнова", "phone": "89123456789"},
+        )
+        company = await call(
+            "/sync/clients_companies",
+            {
+                "id_1c": "b3f1c2d4-0003-11ef-a1b2-001dd8b71c01",
+                "name": "ООО «Василёк»",
+                "inn": "7728123456",
+            },
+        )
+        order = await call(
+            "/sync/leads",
+            {
+                "id_1c": "b3f1c2d4-0004-11ef-a1b2-001dd8b71c01",
+                "link": f"{base.url_address}#e1cib/data/Документ.ЗаказКлиента?ref=a1b2001dd8b71c0111efb3f1c2d40004",
+                "contact_id": person,
+                "company_id": company,
+                "budget": "248 900,00",
+                "order_number": "00000058",
+            },
+        )
+        for event in (
+            {"event_name": "part_payment", "sum": "100 000,00", "debt_sum": "148 900,00", "document_name": "ПКО № 31"},
+            {"event_name": "payment", "sum": "148 900,00", "debt_sum": "0", "document_name": "Выписка № 204"},
+            {"event_name": "part_shipment", "sum": "120 000,00", "document_name": "Реализация № 77"},
+        ):
+            await call("/sync/process_event", {"id": order, **event})
+    return {"contact": person, "known_contact": known, "company": company, "order": order}
