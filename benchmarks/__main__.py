@@ -1,0 +1,10 @@
+"""`make bench`: every benchmark in turn."""
+
+from __future__ import annotations
+
+import logging
+
+from benchmarks import sync_api
+
+logging.basicConfig(level=logging.ERROR)
+sync_api.run()
