@@ -80,7 +80,7 @@ class TokenAuth(httpx.Auth):
         self._before_send = before_send
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Send the request with the current token; after a 401 refresh once and send it again."""
+        """Send with the current token, after a 401 refresh once and resend; raises AmoCRMAuthError/Unreachable."""
         pair = await self._tokens.current()
         response = yield await self._authorized(request, pair)
         if response.status_code != httpx.codes.UNAUTHORIZED:

@@ -9,10 +9,10 @@ from typing import Protocol
 
 
 class RequestBudget(Protocol):
-    """Decides when one more request to an account may start."""
+    """Decides when one more request to an account may start; implementations raise nothing but cancellation."""
 
     async def acquire(self, account_id: int) -> None:
-        """Wait until this account may send one more request."""
+        """Wait until this account may send one more request; raises nothing."""
         ...
 
 

@@ -50,7 +50,7 @@ class AmoCRMClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         clock: WallClock = utc_now,
     ) -> None:
-        self.account_id = account_id
+        self.account_id = account_id  # the amoCRM account this client speaks for
         self._session = ApiSession(
             http,
             account_id=account_id,
@@ -129,7 +129,7 @@ class AmoCRMClient:
         return await self._search("leads", query, parsing.lead, {"with": "contacts"})
 
     async def create_lead(self, draft: LeadDraft, request_id: str | None = None) -> int:
-        """Create a lead (linked as the draft says) and return its id; not retried after a 5xx or timeout."""
+        """Create a lead (linked as the draft says) and return its id; raises AmoCRMError (no 5xx retry)."""
         return await self._create("leads", lead_body(draft), request_id)
 
     async def update_lead(self, lead_id: int, draft: LeadDraft) -> None:
@@ -137,7 +137,7 @@ class AmoCRMClient:
         await self._update("leads", lead_id, lead_body(draft))
 
     async def add_note(self, entity: NoteTarget, entity_id: int, text: str) -> int:
-        """Add a text note to a lead, contact or company and return its id; not retried after a 5xx or timeout."""
+        """Add a text note to a lead, contact or company and return its id; raises AmoCRMError (no 5xx retry)."""
         path = f"/api/v4/{_checked(entity, NoteTarget)}/{int(entity_id)}/notes"
         return parsing.created_id(await self._session.request("POST", path, body=note_body(text)), "notes")
 
@@ -164,7 +164,9 @@ class AmoCRMClient:
     ) -> list[T]:
         """GET a list and every page after it by `_links.next`; 204 ends the list."""
         found: list[T] = []
-        target, query = path, dict(params)
+        # A `_links.next` href carries its own query; passing params with it (even {}) would replace that query.
+        target: str = path
+        query: Mapping[str, str | int] | None = params
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
             data = await self._get(target, query)
@@ -176,7 +178,7 @@ class AmoCRMClient:
             if href is None or href in seen:
                 break
             seen.add(href)
-            target, query = href, {}
+            target, query = href, None
         return found
 
     async def _create(self, entity: EntityType, element: dict[str, Any], request_id: str | None) -> int:

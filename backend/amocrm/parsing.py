@@ -92,7 +92,7 @@ def next_href(data: Json) -> str | None:
 
 
 def as_text(value: Any) -> str | None:
-    """Render one custom field value as text (numbers plainly, booleans as true/false); None for null."""
+    """Render one custom field value as text (numbers plainly, booleans true/false), None for null; raises nothing."""
     if value is None:
         return None
     if isinstance(value, bool):

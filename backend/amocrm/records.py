@@ -163,7 +163,7 @@ class CompanyDraft:
 
 @dataclass(frozen=True)
 class LeadDraft:
-    """What to write to a lead; links go to contacts (main = main_contact_id or the first) and one company."""
+    """What to write to a lead, linking contacts (main: main_contact_id or the first) and a company; raises nothing."""
 
     name: str | None = None
     price: int | None = None

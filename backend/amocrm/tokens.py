@@ -64,15 +64,15 @@ class TokenStore(Protocol):
     """Where an account's token pair lives; `refresh_lock` serializes refreshes of one account."""
 
     async def load(self, account_id: int) -> TokenPair | None:
-        """Return the account's pair, or None when it has none."""
+        """Return the account's pair, or None when it has none; may raise AmoCRMAuthError."""
         ...
 
     async def save(self, account_id: int, pair: TokenPair) -> None:
-        """Replace the account's pair."""
+        """Replace the account's pair durably before it is used; may raise AmoCRMAuthError."""
         ...
 
     def refresh_lock(self, account_id: int) -> AbstractAsyncContextManager[None]:
-        """Return the lock held while one account's tokens are refreshed."""
+        """Return the lock held while one account's tokens are refreshed; raises nothing."""
         ...
 
 
