@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,9 +13,10 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
 
-from backend import db, health
+from backend import db, health, oauth
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
 from backend.services import Services
@@ -22,7 +24,11 @@ from backend.settings import Settings
 from backend.sync.connections import AmoCRMClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
+from backend.ui import demo_login, pages, session
+from backend.ui.render import make_templates
+from backend.ui.tokens import UITokens
 
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 # amoCRM's own library uses 5 s to connect and 20 s per request (reference 1.1).
 AMOCRM_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
@@ -60,16 +66,28 @@ def create_app(
                     sync_log=SyncLog(timedelta(days=settings.sync_log_retention_days)),
                     amocrm=AmoCRMClients(amocrm_http, settings, secrets, **amocrm_options),
                     field_directory=FieldDirectory(),
+                    ui_tokens=UITokens(settings.secret_key),
+                    templates=make_templates(),
                 )
                 yield
         finally:
             await db.close_database()
 
-    return Starlette(routes=_routes(), lifespan=lifespan, exception_handlers={HTTPException: _http_error})
+    return Starlette(routes=_routes(settings), lifespan=lifespan, exception_handlers={HTTPException: _http_error})
 
 
-def _routes() -> list[BaseRoute]:
-    return [*health.routes, *sync_routes()]
+def _routes(settings: Settings) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        *health.routes,
+        *sync_routes(),
+        *oauth.routes,
+        *session.routes,
+        *pages.routes,
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+    if settings.mode == "demo":
+        routes.extend(demo_login.routes)  # a sign-in without amoCRM: never outside `amo1c demo`
+    return routes
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from starlette.templating import Jinja2Templates
 
 from backend.crypto import SecretBox
 from backend.settings import Settings
 from backend.sync.connections import AmoCRMClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
+from backend.ui.tokens import UITokens
 
 
 @dataclass
@@ -24,3 +26,5 @@ class Services:
     sync_log: SyncLog
     amocrm: AmoCRMClients
     field_directory: FieldDirectory
+    ui_tokens: UITokens
+    templates: Jinja2Templates

@@ -44,6 +44,7 @@ class Settings:
     onec_allow_private: bool = False
     onec_timeout: float = 30.0
     sync_log_retention_days: int = 30
+    widget_origins: tuple[str, ...] = ()
     mode: Mode = "serve"
 
     @classmethod
@@ -81,6 +82,7 @@ class Settings:
             onec_allow_private=reader.parsed("AMO1C_ONEC_ALLOW_PRIVATE", False, _boolean),
             onec_timeout=reader.parsed("AMO1C_ONEC_TIMEOUT", 30.0, _positive_number(upper=600.0)),
             sync_log_retention_days=reader.parsed("AMO1C_SYNC_LOG_RETENTION_DAYS", 30, _days),
+            widget_origins=reader.parsed("AMO1C_WIDGET_ORIGINS", (), _origins),
             mode=mode,
         )
 
@@ -174,6 +176,18 @@ def _positive_number(*, upper: float) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = []
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        origin = _http_url(item.strip())
+        if url_origin(origin) != origin.lower():
+            raise ValueError("must list origins only (scheme://host[:port], comma-separated)")
+        origins.append(url_origin(origin))
+    return tuple(origins)
 
 
 def _days(raw: str) -> int:

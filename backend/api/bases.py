@@ -34,10 +34,10 @@ async def link(call: SyncCall) -> Result:
     """POST /sync/base: link a new base, or change a linked one (with its current credentials)."""
     payload = call.payload
     address = BaseAddress(
-        id_base=payload.require_str("id_base"),
+        id_base=payload.require_str("id_base", 100),
         web_address=payload.require_str("web_address"),
         url_address=payload.require_str("url_address"),
-        param1=payload.require_str("param1"),
+        param1=payload.require_str("param1", 255),
         param2=_require_password(payload),
     )
     settings = call.services.settings

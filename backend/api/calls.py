@@ -88,7 +88,7 @@ def sync_endpoint(
             payload = await read_json_object(request)
             log.summary = payload.data
             log.account_id = payload.require_int("key")
-            log.id_base = payload.require_str("id_base")
+            log.id_base = payload.require_str("id_base", 100)
             account = await get_active_account(log.account_id)
             base = await get_linked_base(account, log.id_base) if needs_base else None
             credentials = basic_credentials(request)

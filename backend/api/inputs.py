@@ -52,7 +52,7 @@ def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
         raise InvalidInput("body", "тело запроса пустое: ожидается JSON-объект")
     try:
         value = json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
         raise InvalidInput("body", f"тело запроса не JSON: {exc}") from None
     if not isinstance(value, dict):
         raise InvalidInput("body", "тело запроса должно быть JSON-объектом")
@@ -113,9 +113,9 @@ class Payload:
             raise InvalidInput(name, f'поле "{name}" вне допустимого диапазона: {result}')
         return result
 
-    def require_str(self, name: str) -> str:
+    def require_str(self, name: str, max_length: int = 2000) -> str:
         """A non-empty string; numbers are accepted and written as text (1C sends ids either way)."""
-        value = self.optional_str(name)
+        value = self.optional_str(name, max_length)
         if value is None:
             raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
         return value

@@ -1,0 +1,43 @@
+"""Interface texts in Russian (default) and English, chosen by the amoCRM user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from backend.ui.tokens import Lang
+
+TEXTS: dict[str, dict[Lang, str]] = {
+    "app.title": {"ru": "amo1c — интеграция с 1С", "en": "amo1c — 1C integration"},
+    "error.title": {"ru": "Не получилось", "en": "Something went wrong"},
+    "card.leads": {"ru": "Сделка", "en": "Deal"},
+    "card.contacts": {"ru": "Контакт", "en": "Contact"},
+    "card.companies": {"ru": "Компания", "en": "Company"},
+    "card.linked": {"ru": "Связано с 1С", "en": "Linked in 1C"},
+    "card.not_linked": {"ru": "Пока не связано ни с одним объектом 1С.", "en": "Not linked to any 1C object yet."},
+    "card.open_in_1c": {"ru": "Открыть в 1С", "en": "Open in 1C"},
+    "card.base": {"ru": "База", "en": "Base"},
+    "settings.title": {"ru": "Настройки amo1c", "en": "amo1c settings"},
+    "settings.bases": {"ru": "Базы 1С", "en": "1C bases"},
+    "settings.no_bases": {
+        "ru": "Ни одна база 1С ещё не связана: база связывается вызовом /sync/base из 1С.",
+        "en": "No 1C base is linked yet: 1C links one by calling /sync/base.",
+    },
+    "settings.web_address": {"ru": "Адрес обработчиков", "en": "Handlers address"},
+    "settings.last_seen": {"ru": "1С обращалась", "en": "Last heard from 1C"},
+    "settings.never": {"ru": "ещё не обращалась", "en": "never"},
+    "settings.handlers_version": {"ru": "Версия обработчиков", "en": "Handlers version"},
+    "admin_only": {
+        "ru": "Эта страница доступна только администраторам аккаунта amoCRM.",
+        "en": "Only amoCRM account administrators can open this page.",
+    },
+}
+
+
+def translator(lang: Lang) -> Callable[[str], str]:
+    """A function giving the text of a key in `lang` (the key itself when a text is missing)."""
+
+    def translate(key: str) -> str:
+        texts = TEXTS.get(key)
+        return texts[lang] if texts is not None else key
+
+    return translate

@@ -1,0 +1,49 @@
+"""Rendering amo1c's framed pages: the templates, their security headers, and the error page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from backend.services import Services
+from backend.ui.i18n import translator
+from backend.ui.origins import frame_ancestors
+from backend.ui.tokens import Lang
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+HTMX_FILE = "htmx-2.0.11.min.js"
+
+
+def make_templates() -> Jinja2Templates:
+    """The Jinja2 environment of every page (autoescaping on)."""
+    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, lang: Lang = "ru", status: int = 200
+) -> Response:
+    """A page or fragment with the headers every framed page needs: who may frame it, no referrer, no caching."""
+    services: Services = request.app.state.services
+    response = services.templates.TemplateResponse(
+        request,
+        template,
+        {"t": translator(lang), "lang": lang, "htmx_file": HTMX_FILE, **context},
+        status_code=status,
+    )
+    response.headers["Content-Security-Policy"] = (
+        f"frame-ancestors 'self' {frame_ancestors(services.settings.widget_origins)}"
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # the first load carries the session token in its URL
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def error_page(request: Request, status: int, message: str, *, lang: Lang = "ru") -> Response:
+    """The page (or fragment, for htmx) saying what went wrong, with a real status."""
+    return render(request, "ui/error.html", {"status": status, "message": message}, lang=lang, status=status)

@@ -1,0 +1,100 @@
+"""POST /ui/session: the widget trades amoCRM's one-time X-Auth-Token for a UI token (CORS for amoCRM only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import jwt
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tortoise.exceptions import IntegrityError
+
+from backend.models import Account, UsedWidgetToken
+from backend.services import Services
+from backend.ui.origins import origin_allowed
+from backend.ui.tokens import Lang, UISession
+
+ALLOWED_HEADERS = "X-Auth-Token, Content-Type"
+CLOCK_LEEWAY = 30  # seconds of clock difference tolerated between amoCRM and this server
+REQUIRED_CLAIMS = ["exp", "nbf", "jti", "aud", "account_id", "user_id"]
+
+
+class WidgetTokenError(Exception):
+    """amoCRM's widget token is refused; `status` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def session(request: Request) -> Response:
+    """Check the X-Auth-Token JWT and answer {"token", "expires_in"}; preflights get the CORS answer."""
+    services: Services = request.app.state.services
+    origin = request.headers.get("origin")
+    extra = services.settings.widget_origins
+    if origin is not None and not origin_allowed(origin, extra):
+        return JSONResponse({"error": "origin not allowed"}, status_code=403)
+    cors = _cors_headers(origin) if origin is not None else {}
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers=cors)
+    try:
+        ui_session = await verify_widget_token(services, request.headers.get("x-auth-token"), request)
+    except WidgetTokenError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status, headers=cors)
+    token = services.ui_tokens.issue(ui_session)
+    return JSONResponse({"token": token, "expires_in": services.ui_tokens.ttl}, headers=cors)
+
+
+async def verify_widget_token(services: Services, token: str | None, request: Request) -> UISession:
+    """The UI session a valid, unused widget token stands for; raises WidgetTokenError."""
+    settings = services.settings
+    if not token:
+        raise WidgetTokenError(401, "no X-Auth-Token")
+    if settings.amocrm_client_secret is None:
+        raise WidgetTokenError(503, "AMO1C_AMOCRM_CLIENT_SECRET is not configured")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.amocrm_client_secret,
+            algorithms=["HS256"],
+            audience=settings.public_origin,
+            leeway=CLOCK_LEEWAY,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError:
+        raise WidgetTokenError(401, "widget token expired") from None
+    except jwt.ImmatureSignatureError:
+        raise WidgetTokenError(401, "widget token not yet valid") from None
+    except jwt.InvalidAudienceError:
+        raise WidgetTokenError(401, "widget token is for another backend (aud)") from None
+    except jwt.InvalidTokenError:
+        raise WidgetTokenError(401, "widget token is invalid") from None
+    try:
+        account_id, user_id = int(claims["account_id"]), int(claims["user_id"])
+    except (TypeError, ValueError):
+        raise WidgetTokenError(401, "widget token has malformed ids") from None
+    account = await Account.get_or_none(id=account_id)
+    if account is None or not account.active:
+        raise WidgetTokenError(403, "amo1c is not installed in this amoCRM account")
+    expires_at = datetime.fromtimestamp(int(claims["exp"]) + CLOCK_LEEWAY, UTC)
+    try:
+        await UsedWidgetToken.create(jti=str(claims["jti"])[:128], expires_at=expires_at)
+    except IntegrityError:
+        raise WidgetTokenError(401, "widget token already used") from None
+    await UsedWidgetToken.filter(expires_at__lt=datetime.now(UTC)).delete()  # indexed, and rare: one per card open
+    lang: Lang = "en" if request.query_params.get("lang") == "en" else "ru"
+    return UISession(account_id, user_id, bool(claims.get("is_admin", False)), lang)
+
+
+def _cors_headers(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+routes = [Route("/ui/session", session, methods=["POST", "OPTIONS"])]

@@ -1,0 +1,57 @@
+"""Short-lived UI tokens: who is looking at amo1c's framed pages (account, user, admin), signed with itsdangerous."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+UI_TOKEN_TTL = 3600  # seconds; the widget asks for a new one each time a card or the settings page opens
+_SALT = "amo1c.ui-session.v1"
+
+Lang = Literal["ru", "en"]
+
+
+class UITokenError(Exception):
+    """A UI token is missing, forged, malformed or expired; the message says which, in Russian."""
+
+
+@dataclass(frozen=True)
+class UISession:
+    """The person behind a framed page: their amoCRM account and user, whether they are an admin, and language."""
+
+    account_id: int
+    user_id: int
+    is_admin: bool
+    lang: Lang = "ru"
+
+
+class UITokens:
+    """Issues and checks UI tokens with the server's secret key."""
+
+    def __init__(self, secret_key: str, ttl: int = UI_TOKEN_TTL) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        self.ttl = ttl
+
+    def issue(self, session: UISession) -> str:
+        """A token carrying `session`, valid for `ttl` seconds."""
+        return self._serializer.dumps(
+            {"a": session.account_id, "u": session.user_id, "adm": session.is_admin, "l": session.lang}
+        )
+
+    def read(self, token: str | None) -> UISession:
+        """The session in a token; raises UITokenError."""
+        if not token:
+            raise UITokenError("нет токена сессии: откройте страницу из amoCRM")
+        try:
+            data = self._serializer.loads(token, max_age=self.ttl)
+        except SignatureExpired:
+            raise UITokenError("сессия истекла: откройте карточку или настройки в amoCRM заново") from None
+        except BadSignature:
+            raise UITokenError("неверный токен сессии") from None
+        try:
+            lang: Lang = "en" if data.get("l") == "en" else "ru"
+            return UISession(int(data["a"]), int(data["u"]), bool(data["adm"]), lang)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UITokenError("неверный токен сессии") from None
