@@ -1,4 +1,4 @@
-"""The `amo1c` command: serve, migrate, demo."""
+"""The `amo1c` command: serve, migrate, demo, widget build."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tortoise.exceptions import BaseORMException
 from backend import db
 from backend.app import create_app
 from backend.settings import Settings, SettingsError
+from backend.widget import SOURCE_ROOT, WidgetError, build_widget
 
 T = TypeVar("T")
 
@@ -59,6 +60,19 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--amocrm-port", type=int, default=8001)
     demo.add_argument("--onec-port", type=int, default=8002)
     demo.set_defaults(run=_demo)
+
+    widget = commands.add_parser("widget", help="the amoCRM widget package")
+    widget_commands = widget.add_subparsers(dest="widget_command", required=True, metavar="COMMAND")
+    build = widget_commands.add_parser("build", help="check manifest.json and widget/ and write widget.zip")
+    build.add_argument("--public-url", required=True, help="external base URL of this amo1c (https)")
+    build.add_argument("--output", type=Path, default=Path("dist/widget.zip"))
+    build.add_argument(
+        "--source",
+        type=Path,
+        default=SOURCE_ROOT,
+        help="folder holding manifest.json and widget/ (default: this checkout)",
+    )
+    build.set_defaults(run=_widget_build)
     return parser
 
 
@@ -104,6 +118,16 @@ def _demo(args: argparse.Namespace) -> None:
         run_demo(host=args.host, port=args.port, amocrm_port=args.amocrm_port, onec_port=args.onec_port)
     except DemoError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _widget_build(args: argparse.Namespace) -> None:
+    try:
+        output = build_widget(args.source, args.public_url, args.output)
+    except WidgetError as exc:
+        raise CommandError(f"cannot build the widget: {exc}") from None
+    except OSError as exc:
+        raise CommandError(f"cannot build {args.output}: {exc}") from None
+    print(f"amo1c: wrote {output}")
 
 
 def _run_migrations(database_url: str) -> list[str]:

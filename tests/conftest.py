@@ -12,7 +12,9 @@ import pytest
 from starlette.applications import Starlette
 
 from backend import db
+from backend.amocrm import LocalRequestBudget, RetryPolicy
 from backend.app import create_app
+from backend.fakes.amocrm import FakeAmoCRM
 from backend.settings import Settings
 
 
@@ -59,4 +61,36 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in-process."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as http:
+        yield http
+
+
+async def no_sleep(seconds: float) -> None:
+    """A RetryPolicy sleep that does not wait, so retry tests run at once."""
+    return None
+
+
+@pytest.fixture
+def fake_amocrm(settings: Settings) -> FakeAmoCRM:
+    """The fake amoCRM with the test settings' OAuth credentials and no rate limit."""
+    assert settings.amocrm_client_id and settings.amocrm_client_secret
+    return FakeAmoCRM(
+        client_id=settings.amocrm_client_id,
+        client_secret=settings.amocrm_client_secret,
+        redirect_uri=settings.redirect_uri,
+        rps_limit=0,
+    )
+
+
+@pytest.fixture
+async def amo_client(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of amo1c whose amoCRM is the fake (budget 50 rps, retries without sleeping); no account yet."""
+    application = create_app(
+        settings,
+        amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
+        amocrm_options={"budget": LocalRequestBudget(50), "retry": RetryPolicy(sleep=no_sleep)},
+    )
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://amo1c.test") as http,
+    ):
         yield http

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from backend.amocrm.records import CompanyDraft, ContactDraft, LeadDraft
+from backend.amocrm.records import CompanyDraft, ContactDraft, FieldValue, LeadDraft
 
 PHONE_ENUM_CODE = "WORK"
 EMAIL_ENUM_CODE = "WORK"
@@ -17,7 +17,7 @@ def _multitext(code: str, values: tuple[str, ...], enum_code: str) -> dict[str, 
 
 
 def _custom(
-    custom: Mapping[int, str | None], phones: tuple[str, ...] = (), emails: tuple[str, ...] = ()
+    custom: Mapping[int, FieldValue | None], phones: tuple[str, ...] = (), emails: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
     """Return custom_fields_values: phones, emails, then each field by id (None clears it with `values: null`)."""
     elements = []

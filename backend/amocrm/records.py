@@ -9,6 +9,10 @@ WON_STATUS_ID = 142
 LOST_STATUS_ID = 143
 
 
+FieldValue = str | int | float | bool
+"""A custom field value as amoCRM takes it: text, a number, or a checkbox's boolean."""
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     """The amoCRM account a token belongs to; raises nothing."""
@@ -147,7 +151,7 @@ class ContactDraft:
     responsible_user_id: int | None = None
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
-    custom: Mapping[int, str | None] = field(default_factory=dict, hash=False)
+    custom: Mapping[int, FieldValue | None] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ class CompanyDraft:
     responsible_user_id: int | None = None
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
-    custom: Mapping[int, str | None] = field(default_factory=dict, hash=False)
+    custom: Mapping[int, FieldValue | None] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -173,4 +177,4 @@ class LeadDraft:
     contact_ids: tuple[int, ...] = ()
     main_contact_id: int | None = None
     company_id: int | None = None
-    custom: Mapping[int, str | None] = field(default_factory=dict, hash=False)
+    custom: Mapping[int, FieldValue | None] = field(default_factory=dict, hash=False)

@@ -7,7 +7,6 @@ from starlette.routing import Route
 from backend.api.calls import Result, SyncCall, sync_endpoint
 from backend.sync.companies import sync_company
 from backend.sync.contacts import CounterpartyInput, contact_input, sync_contact
-from backend.sync.directory import p_values
 from backend.sync.errors import InvalidInput
 from backend.sync.leads import OrderInput, sync_lead
 
@@ -24,10 +23,11 @@ async def clients_contacts(call: SyncCall) -> Result:
         phone=payload.optional_str("phone", 500),
         email=payload.optional_str("email", 500),
         raw=dict(payload.data),
-        p_fields=p_values(payload.data),
     )
     _require_identity(data, "phone", "email")
-    synced = await sync_contact(call.services.amocrm.for_account(call.account), call.linked_base(), data)
+    services = call.services
+    amo = services.amocrm.for_account(call.account)
+    synced = await sync_contact(amo, call.linked_base(), data, services.field_directory)
     return Result(data=synced.amo_id, amo_id=synced.amo_id, id_1c=data.id_1c, extra={"created": synced.created})
 
 
@@ -42,7 +42,6 @@ async def clients_companies(call: SyncCall) -> Result:
         responsible_user_id=payload.optional_int("responsible_user_id"),
         inn=payload.optional_str("inn", 20),
         raw=dict(payload.data),
-        p_fields=p_values(payload.data),
     )
     _require_identity(data, "inn")
     services = call.services
@@ -64,7 +63,6 @@ async def leads(call: SyncCall) -> Result:
         order_number=payload.optional_str("order_number", 100),
         responsible_user_id=payload.optional_int("responsible_user_id"),
         raw=dict(payload.data),
-        p_fields=p_values(payload.data),
     )
     if data.amo_id is None and data.id_1c is None:
         raise InvalidInput("id_1c", 'укажите "id" сделки amoCRM или "id_1c" заказа 1С')

@@ -5,9 +5,10 @@ from __future__ import annotations
 from backend.amocrm import AmoCRMClient, Company, CompanyDraft
 from backend.models import EntityKind, MappingKind, OneCBase
 from backend.sync.contacts import CounterpartyInput
-from backend.sync.directory import FieldDirectory, mapped_values
+from backend.sync.directory import FieldDirectory
 from backend.sync.entities import Plan, Synced, sync_entity
 from backend.sync.links import fingerprint
+from backend.sync.values import CustomValues, check_user, checked, collect
 
 
 def inn_digits(inn: str | None) -> str | None:
@@ -17,13 +18,20 @@ def inn_digits(inn: str | None) -> str | None:
 
 
 async def sync_company(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInput, directory: FieldDirectory) -> Synced:
-    """Find or create the company of a 1C legal entity and write 1C's data to it; raises AmoCRMError or Conflict."""
+    """Find or create the company of a 1C legal entity and write 1C's data to it.
+
+    Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
+    """
     inn = inn_digits(data.inn)
-    custom: dict[int, str | None] = dict(await mapped_values(base, MappingKind.COMPANY, data.raw))
+    values = CustomValues()
     inn_field = await directory.field_for(amo, base, MappingKind.COMPANY, "companies", "inn") if inn else None
     if inn is not None and inn_field is not None:
-        custom[inn_field] = inn
-    custom.update(data.p_fields)
+        values.put(inn_field, inn, "inn")
+    collected = await collect(base, MappingKind.COMPANY, data.raw)
+    for field_id, value in collected.values.items():
+        values.put(field_id, value, collected.keys[field_id])
+    custom = await checked(amo, directory, "companies", values)
+    await check_user(amo, directory, data.responsible_user_id)
     draft = CompanyDraft(name=data.name, responsible_user_id=data.responsible_user_id, custom=custom)
     digest = fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from backend.amocrm import AmoCRMClient, Contact, ContactDraft
 from backend.models import EntityKind, MappingKind, OneCBase
-from backend.sync.directory import mapped_values, phone_digits, same_phones, split_values
+from backend.sync.directory import FieldDirectory, phone_digits, same_phones, split_values
 from backend.sync.entities import Plan, Synced, sync_entity
 from backend.sync.links import fingerprint
+from backend.sync.values import check_user, checked, collect
 
 CHANNELS = slice(0, 32)  # the part of a contact's digest covering phones and emails
 
@@ -26,8 +27,7 @@ class CounterpartyInput:
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     inn: str | None = None
-    raw: dict[str, object] = field(default_factory=dict, hash=False)  # the whole body, for mapped fields
-    p_fields: dict[int, str | None] = field(default_factory=dict, hash=False)
+    raw: dict[str, object] = field(default_factory=dict, hash=False)  # the whole body: p_ keys, mapped fields
 
 
 def contact_input(
@@ -40,7 +40,6 @@ def contact_input(
     phone: str | None,
     email: str | None,
     raw: dict[str, object],
-    p_fields: dict[int, str | None],
 ) -> CounterpartyInput:
     """Build a contact's input, splitting "a, b" lists of phones and emails."""
     return CounterpartyInput(
@@ -52,13 +51,16 @@ def contact_input(
         phones=split_values(phone),
         emails=tuple(email.lower() for email in split_values(email)),
         raw=raw,
-        p_fields=p_fields,
     )
 
 
-async def sync_contact(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInput) -> Synced:
-    """Find or create the contact of a 1C individual and write 1C's data to it; raises AmoCRMError or Conflict."""
-    custom: dict[int, str | None] = {**await mapped_values(base, MappingKind.CONTACT, data.raw), **data.p_fields}
+async def sync_contact(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInput, directory: FieldDirectory) -> Synced:
+    """Find or create the contact of a 1C individual and write 1C's data to it.
+
+    Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
+    """
+    custom = await checked(amo, directory, "contacts", await collect(base, MappingKind.CONTACT, data.raw))
+    await check_user(amo, directory, data.responsible_user_id)
     channels = fingerprint(sorted(phone_digits(p) for p in data.phones), sorted(data.emails))
     digest = channels[CHANNELS] + fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))[:32]
 

@@ -1,12 +1,12 @@
-"""Which amoCRM custom field holds what 1C sends: correspondence rows first, then well-known field names."""
+"""Each account's custom fields and users, cached; which field holds what 1C sends (rows first, then names)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from backend.amocrm import AmoCRMClient, CustomField
+from backend.amocrm import AmoCRMClient, CustomField, User
 from backend.models import MappingKind, OneCBase
 from backend.sync.mapping import enabled_rows
 
@@ -27,6 +27,7 @@ class FieldDirectory:
     def __init__(self, clock: Any = time.monotonic) -> None:
         self._clock = clock
         self._cache: dict[tuple[int, str], tuple[float, list[CustomField]]] = {}
+        self._users: dict[tuple[int, str], tuple[float, list[User]]] = {}
 
     async def fields(self, amo: AmoCRMClient, entity: AmoEntity) -> list[CustomField]:
         """The account's custom fields of `entity` (cached for FIELDS_TTL seconds); raises AmoCRMError."""
@@ -38,10 +39,21 @@ class FieldDirectory:
         self._cache[key] = (self._clock(), fields)
         return fields
 
+    async def users(self, amo: AmoCRMClient) -> list[User]:
+        """The account's users (cached for FIELDS_TTL seconds); raises AmoCRMError."""
+        key = (amo.account_id, "users")
+        cached = self._users.get(key)
+        if cached is not None and self._clock() - cached[0] < FIELDS_TTL:
+            return cached[1]
+        users = await amo.users()
+        self._users[key] = (self._clock(), users)
+        return users
+
     def forget(self, account_id: int) -> None:
         """Drop an account's cached fields (after an admin changed them)."""
         for key in [key for key in self._cache if key[0] == account_id]:
             del self._cache[key]
+        self._users.pop((account_id, "users"), None)
 
     async def field_for(
         self, amo: AmoCRMClient, base: OneCBase, kind: MappingKind, entity: AmoEntity, meaning: str
@@ -55,32 +67,6 @@ class FieldDirectory:
             if field.name.strip().lower() in names or (field.code or "").lower() == meaning:
                 return field.id
         return None
-
-
-async def mapped_values(base: OneCBase, kind: MappingKind, data: Mapping[str, Any]) -> dict[int, str]:
-    """Custom values 1C sent under the 1C names of the enabled correspondence rows."""
-    values: dict[int, str] = {}
-    for row in await enabled_rows(base, kind):
-        if row.onec_field in data and data[row.onec_field] not in (None, ""):
-            values[row.amo_field_id] = _text(data[row.onec_field])
-    return values
-
-
-def p_values(data: Mapping[str, Any]) -> dict[int, str | None]:
-    """The `p_<amo field id>` keys of a request as custom values (an empty value clears the field)."""
-    values: dict[int, str | None] = {}
-    for key, value in data.items():
-        if key.startswith("p_") and key[2:].isdigit() and len(key) <= 20:
-            values[int(key[2:])] = None if value in (None, "") else _text(value)
-    return values
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def split_values(raw: str | None) -> tuple[str, ...]:

@@ -7,9 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from backend.amocrm import AmoCRMClient, LeadDraft
 from backend.models import EntityKind, MappingKind, OneCBase
-from backend.sync.directory import FieldDirectory, mapped_values
+from backend.sync.directory import FieldDirectory
 from backend.sync.entities import Plan, Synced, sync_entity
 from backend.sync.links import fingerprint
+from backend.sync.values import CustomValues, check_user, checked, collect
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,7 @@ class OrderInput:
     budget: Decimal | None
     order_number: str | None
     responsible_user_id: int | None
-    raw: dict[str, object] = field(default_factory=dict, hash=False)
-    p_fields: dict[int, str | None] = field(default_factory=dict, hash=False)
+    raw: dict[str, object] = field(default_factory=dict, hash=False)  # the whole body: p_ keys, mapped fields
 
 
 def deal_name(order_number: str | None, id_1c: str | None) -> str:
@@ -41,14 +41,21 @@ def price_of(budget: Decimal | None) -> int | None:
 
 
 async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directory: FieldDirectory) -> Synced:
-    """Find or create the deal of a 1C order and write 1C's data to it; raises AmoCRMError or Conflict."""
-    custom: dict[int, str | None] = dict(await mapped_values(base, MappingKind.LEAD, data.raw))
+    """Find or create the deal of a 1C order and write 1C's data to it.
+
+    Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
+    """
+    values = CustomValues()
     for meaning, value in (("order_number", data.order_number), ("link", data.link)):
         if value:
             field_id = await directory.field_for(amo, base, MappingKind.LEAD, "leads", meaning)
             if field_id is not None:
-                custom[field_id] = value
-    custom.update(data.p_fields)
+                values.put(field_id, value, meaning)
+    collected = await collect(base, MappingKind.LEAD, data.raw)
+    for field_id, text in collected.values.items():
+        values.put(field_id, text, collected.keys[field_id])
+    custom = await checked(amo, directory, "leads", values)
+    await check_user(amo, directory, data.responsible_user_id)
     price = price_of(data.budget)
     name = deal_name(data.order_number, data.id_1c)
     contacts = (data.contact_id,) if data.contact_id is not None else ()

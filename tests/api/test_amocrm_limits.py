@@ -13,7 +13,8 @@ from backend.amocrm import LocalRequestBudget, RetryPolicy
 from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.settings import Settings
-from tests.api.conftest import World, no_sleep
+from tests.api.conftest import World
+from tests.conftest import no_sleep
 from tests.factories import install_account, link_base
 
 

@@ -154,3 +154,31 @@ async def test_wrong_credentials_are_refused_with_401(world: World) -> None:
     assert response.json() == {"success": False, "data": None, "error": response.json()["error"]}
     assert "Basic" in response.headers["www-authenticate"]
     assert world.api_calls() == 0
+
+
+async def test_unknown_custom_field_is_400_naming_the_key_and_nothing_is_written(world: World) -> None:
+    response = await world.post("/sync/clients_contacts", contact_body(world, p_999999="x"))
+    assert response.status_code == 400
+    assert '"p_999999"' in response.json()["error"]
+    assert world.fake_account.contacts == {}
+
+
+async def test_custom_values_are_converted_to_the_field_type(world: World) -> None:
+    debt = next(f.id for f in world.fake_account.custom_fields["leads"] if f.name == "Долг")
+    body = {"key": world.account.id, "id_base": "trade", "id_1c": "o-5", "order_number": "5", f"p_{debt}": "1 250,5"}
+    response = await world.post("/sync/leads", body)
+    assert response.status_code == 200, response.text
+    assert world.fake_account.leads[response.json()["data"]].custom_fields[debt][0]["value"] == 1250.5
+    bad = await world.post("/sync/leads", {**body, "id_1c": "o-6", f"p_{debt}": "много"})
+    assert bad.status_code == 400 and f'"p_{debt}"' in bad.json()["error"]
+
+
+async def test_unknown_responsible_user_is_400(world: World) -> None:
+    response = await world.post("/sync/clients_contacts", contact_body(world, responsible_user_id=424242))
+    assert response.status_code == 400
+    assert "responsible_user_id" in response.json()["error"]
+    known = await world.post(
+        "/sync/clients_contacts", contact_body(world, responsible_user_id=world.fake_account.admin_id)
+    )
+    assert known.status_code == 200
+    assert world.fake_account.contacts[known.json()["data"]].responsible_user_id == world.fake_account.admin_id
