@@ -78,3 +78,39 @@ def linked_ids(account: FakeAccount, entity_type: str, entity_id: int, other_typ
         if other is not None and other[0] == other_type:
             found.add(other[1])
     return found
+
+
+def widget_jwt(
+    settings: Settings,
+    account_id: int,
+    *,
+    user_id: int = 7001,
+    is_admin: bool = True,
+    aud: str | None = None,
+    key: str | None = None,
+    issued_ago: int = 0,
+    lifetime: int = 1800,
+    not_before_in: int = 0,
+    jti: str | None = None,
+) -> str:
+    """A widget token as amoCRM signs it (HS256 with the client secret, aud = amo1c's origin)."""
+    import time
+    import uuid
+
+    import jwt
+
+    now = int(time.time()) - issued_ago
+    claims = {
+        "iss": "https://shop.amocrm.ru",
+        "aud": aud if aud is not None else settings.public_origin,
+        "jti": jti or str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now + not_before_in,
+        "exp": now + lifetime,
+        "account_id": account_id,
+        "user_id": user_id,
+        "client_uuid": settings.amocrm_client_id,
+        "subdomain": "shop",
+        "is_admin": is_admin,
+    }
+    return jwt.encode(claims, key or settings.amocrm_client_secret or "", algorithm="HS256")
