@@ -19,14 +19,14 @@ demo: $(STAMP)
 	$(BIN)/amo1c demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check backend tests
-	$(BIN)/ruff format --check backend tests
+	$(BIN)/ruff check backend tests benchmarks
+	$(BIN)/ruff format --check backend tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP)
-	$(BIN)/ruff check backend tests
+	$(BIN)/ruff check backend tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from tortoise import Tortoise
 from tortoise.connection import get_connection
+from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
@@ -77,6 +80,14 @@ async def open_database(database_url: str) -> None:
     tasks do not inherit its context variables (Tortoise's own Starlette helper does the same).
     """
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+@contextlib.asynccontextmanager
+async def isolated_database(database_url: str) -> AsyncIterator[None]:
+    """Use the database from code running beside an app that owns the global context (the demo's seeding)."""
+    async with TortoiseContext() as context:
+        await context.init(config=tortoise_config(database_url))
+        yield
 
 
 async def close_database() -> None:

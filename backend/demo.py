@@ -14,7 +14,13 @@ import httpx
 
 from backend import db
 from backend.app import create_app
-from backend.demo_data import DemoBase, DemoSeedError, install_demo_account, push_sample_data, set_demo_event_rule
+from backend.demo_data import (
+    DemoBase,
+    DemoSeedError,
+    install_through_callback,
+    push_sample_data,
+    set_demo_event_rule,
+)
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
 from backend.liveserver import ServerStartError, ThreadedServer
@@ -102,14 +108,12 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         onec = _start(ThreadedServer(fake_onec, host=host, port=onec_port), "fake 1C", servers)
         deal_id = asyncio.run(_seed_amocrm(amocrm_url, fake_amocrm.issue_code(account.id), public_url))
         fake_onec.add_documents(deal_id, _sample_documents(f"{onec_url}/demo"))
-        asyncio.run(
-            install_demo_account(settings, amocrm_url, account.id, fake_amocrm.issue_code(account.id), account.name)
-        )
         time.sleep(1.1)  # let the seeding requests leave the fake's 1-second rate window before amo1c starts
+        amo1c = _start(ThreadedServer(create_app(settings), host=host, port=port), "amo1c", servers)
+        asyncio.run(install_through_callback(amo1c.url, fake_amocrm.issue_code(account.id), "demo.amocrm.ru"))
         main = next(pipeline for pipeline in account.pipelines.values() if pipeline.is_main)
         paid_stage = [status.id for status in main.statuses if status.id not in (142, 143)][-1]
         asyncio.run(set_demo_event_rule(settings, account.id, main.id, paid_stage))
-        amo1c = _start(ThreadedServer(create_app(settings), host=host, port=port), "amo1c", servers)
         base = DemoBase(
             id_base=DEMO_ID_BASE,
             web_address=f"{onec_url}/demo/hs/amo1c/handler",
@@ -138,6 +142,9 @@ def describe(world: DemoWorld) -> str:
             "",
             f"  amo1c               {world.amo1c.url}",
             f"    health            {world.amo1c.url}/healthz",
+            "    (installed in the demo account through its real /oauth/callback; demo-only sign-in links:)",
+            f"    deal card panel   {world.amo1c.url}/ui/demo/login?to=/ui/cards/leads/{world.synced['order']}",
+            f"    settings page     {world.amo1c.url}/ui/demo/login?to=/ui/settings",
             f"  fake amoCRM         {world.amocrm.url}",
             f"    demo account      {world.amocrm.url}/_fake/accounts/{world.account_id}/state",
             f"    request log       {world.amocrm.url}/_fake/requests",

@@ -9,11 +9,8 @@ from typing import Any
 import httpx
 
 from backend import db
-from backend.amocrm import OAuthCredentials, exchange_code
-from backend.crypto import SecretBox
-from backend.models import Account, EventName, EventRule
+from backend.models import EventName, EventRule
 from backend.settings import Settings
-from backend.sync.connections import DatabaseTokenStore
 
 
 class DemoSeedError(Exception):
@@ -31,29 +28,20 @@ class DemoBase:
     password: str
 
 
-async def install_demo_account(settings: Settings, amocrm_url: str, account_id: int, code: str, name: str) -> None:
-    """Store the demo account with tokens from the fake amoCRM's OAuth endpoint (issue 4 replaces this)."""
-    assert settings.amocrm_client_id and settings.amocrm_client_secret
-    credentials = OAuthCredentials(settings.amocrm_client_id, settings.amocrm_client_secret, settings.redirect_uri)
-    await db.open_database(settings.database_url)
-    try:
-        async with httpx.AsyncClient(timeout=10.0) as http:
-            pair = await exchange_code(http, amocrm_url, credentials, code)
-        await Account.create(id=account_id, subdomain="demo", name=name)
-        await DatabaseTokenStore(SecretBox(settings.secret_key)).save(account_id, pair)
-    finally:
-        await db.close_database()
+async def install_through_callback(amo1c_url: str, code: str, referer: str) -> None:
+    """Install the demo account the way amoCRM does: its authorization code sent to /oauth/callback."""
+    async with httpx.AsyncClient(base_url=amo1c_url, timeout=30.0) as http:
+        response = await http.get("/oauth/callback", params={"code": code, "referer": referer, "from_widget": "1"})
+    if response.status_code != 200:
+        raise DemoSeedError(f"/oauth/callback answered {response.status_code}")
 
 
 async def set_demo_event_rule(settings: Settings, account_id: int, pipeline_id: int, status_id: int) -> None:
     """A payment moves demo deals of the main pipeline to `status_id` (what an admin sets in the settings)."""
-    await db.open_database(settings.database_url)
-    try:
+    async with db.isolated_database(settings.database_url):
         await EventRule.create(
             account_id=account_id, event_name=EventName.PAYMENT, pipeline_id=pipeline_id, status_id=status_id
         )
-    finally:
-        await db.close_database()
 
 
 async def push_sample_data(amo1c_url: str, account_id: int, base: DemoBase) -> dict[str, int]:

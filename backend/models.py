@@ -6,7 +6,9 @@ workers. Fields ending in `_enc` hold Fernet tokens made by `backend.crypto.Secr
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
@@ -174,10 +176,22 @@ class HandlerPackage(Model):
         "models.OneCBase", related_name="handler_packages", on_delete=fields.CASCADE
     )
     version = fields.IntField()
-    handlers: fields.JSONField[object] = fields.JSONField()
+    # JSON text as 1C sent it (any JSON value, a bare string included, which Tortoise's JSONField cannot hold);
+    # the database default exists only so migration 0002 could add the column to a filled table.
+    handlers_json = fields.TextField(db_default="null")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     base_id: int
+
+    @property
+    def handlers(self) -> Any:
+        """The package as 1C sent it."""
+        return json.loads(self.handlers_json)
+
+    @property
+    def size(self) -> int:
+        """The package's size in bytes (UTF-8 JSON)."""
+        return len(self.handlers_json.encode("utf-8"))
 
     class Meta:
         table = "handler_package"

@@ -49,7 +49,7 @@ async def test_migrations_leave_nothing_pending(database_url: str) -> None:
 
 async def test_migrations_apply_to_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"
-    assert await db.pending_migrations(url) == ["models.0001_initial"]
+    assert await db.pending_migrations(url) == ["models.0001_initial", "models.0002_handler_package_as_text"]
     await db.apply_migrations(url)
     assert await db.pending_migrations(url) == []
 
@@ -92,9 +92,9 @@ async def test_database_rejects_duplicate_rows_per_base(database: None) -> None:
     await FieldMapping.create(base=base, kind=MappingKind.CONTACT, amo_field_id=10, onec_field="ИНН")
     with pytest.raises(IntegrityError):
         await FieldMapping.create(base=base, kind=MappingKind.CONTACT, amo_field_id=10, onec_field="КПП")
-    await HandlerPackage.create(base=base, version=1, handlers={"a": 1})
+    await HandlerPackage.create(base=base, version=1, handlers_json="{}")
     with pytest.raises(IntegrityError):
-        await HandlerPackage.create(base=base, version=1, handlers={"a": 2})
+        await HandlerPackage.create(base=base, version=1, handlers_json="[]")
     await ProcessedEvent.create(base=base, fingerprint="f" * 64, event_name=EventName.PAYMENT)
     with pytest.raises(IntegrityError):
         await ProcessedEvent.create(base=base, fingerprint="f" * 64, event_name=EventName.PAYMENT)
@@ -118,3 +118,29 @@ async def test_deleting_an_account_removes_its_bases_and_links(database: None) -
     await Account.filter(id=base.account_id).delete()
     assert await OneCBase.all().count() == 0
     assert await EntityLink.all().count() == 0
+
+
+async def test_migration_0002_keeps_existing_packages_and_their_uniqueness(tmp_path: Path) -> None:
+    from tortoise.migrations.api import migrate
+
+    url = f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
+    await migrate(config=db.tortoise_config(url), target="models.0001_initial")
+    connection = Tortoise.get_connection("default")
+    await connection.execute_script(
+        "INSERT INTO account (id, subdomain, base_domain, name, active, installed_at, updated_at) "
+        "VALUES (1, 'a', 'amocrm.ru', '', 1, '2026-01-01', '2026-01-01');"
+        "INSERT INTO onec_base (id, account_id, id_base, web_address, url_address, param1, param2_enc, created_at,"
+        " updated_at) VALUES (1, 1, 'b', 'http://x', 'http://x', 'u', 'p', '2026-01-01', '2026-01-01');"
+        "INSERT INTO handler_package (base_id, version, handlers, created_at)"
+        " VALUES (1, 1, '{\"модуль\": \"текст\"}', '2026-01-01');"
+    )
+    await Tortoise.close_connections()
+    await db.apply_migrations(url)
+    await db.open_database(url)
+    try:
+        package = await HandlerPackage.get(base_id=1, version=1)
+        assert package.handlers == {"модуль": "текст"}
+        with pytest.raises(IntegrityError):
+            await HandlerPackage.create(base_id=1, version=1, handlers_json="1")
+    finally:
+        await db.close_database()

@@ -20,8 +20,9 @@ from backend.sync.errors import InvalidInput
 MAX_BODY_BYTES = 1024 * 1024
 # Spaces 1C and spreadsheets put inside numbers: plain, no-break, narrow no-break, thin, apostrophe separators.
 _NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']")
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_DECIMAL = re.compile(r"[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)")
+MAX_DEPTH = 32  # 1C's bodies are flat; deeper nesting is an error, and unbounded depth exhausts the stack later
 MAX_ID = 2**63 - 1
 
 
@@ -56,7 +57,23 @@ def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
         raise InvalidInput("body", f"тело запроса не JSON: {exc}") from None
     if not isinstance(value, dict):
         raise InvalidInput("body", "тело запроса должно быть JSON-объектом")
+    if _depth(value) > MAX_DEPTH:
+        raise InvalidInput("body", f"тело запроса вложено глубже {MAX_DEPTH} уровней")
     return Payload(value)
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in a parsed JSON value (iterative: no recursion limit to hit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _reject_constant(name: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -26,7 +27,9 @@ async def store_package(base: OneCBase, handlers: Any) -> HandlerPackage:
             async with in_transaction():
                 latest = await latest_package(base)
                 version = (latest.version if latest else NO_PACKAGE_VERSION) + 1
-                return await HandlerPackage.create(base_id=base.id, version=version, handlers=handlers)
+                return await HandlerPackage.create(
+                    base_id=base.id, version=version, handlers_json=json.dumps(handlers, ensure_ascii=False)
+                )
         except IntegrityError:
             continue  # another upload took this version number; take the next one
     raise Conflict("не удалось сохранить пакет обработчиков: слишком много одновременных загрузок, повторите")

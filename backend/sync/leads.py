@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
-from backend.amocrm import AmoCRMClient, LeadDraft
+from backend.amocrm import AmoCRMClient, AmoCRMRejected, LeadDraft
 from backend.models import EntityKind, MappingKind, OneCBase
 from backend.sync.directory import FieldDirectory
 from backend.sync.entities import Plan, Synced, sync_entity
+from backend.sync.errors import InvalidInput
 from backend.sync.links import fingerprint
 from backend.sync.values import CustomValues, check_user, checked, collect
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,9 @@ async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directo
     digest = fingerprint(price, data.responsible_user_id, data.contact_id, data.company_id, sorted(custom.items()))
 
     async def update(amo_id: int, previous: str | None) -> bool:
-        await amo.update_lead(amo_id, changes)
+        if changes == LeadDraft():  # nothing to write: amoCRM is not asked, so check the deal exists
+            return await amo.get_lead(amo_id) is not None
+        await _linking_errors_as_input(amo.update_lead(amo_id, changes))
         return True
 
     async def search(recovering: bool) -> int | None:
@@ -78,22 +85,37 @@ async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directo
             return None  # deals are found by id or link only; a search is a recovery after a failed create
         for lead in await amo.find_leads(name):
             if lead.name == name:
-                await amo.update_lead(lead.id, changes)
+                await _linking_errors_as_input(amo.update_lead(lead.id, changes))
                 return lead.id
         return None
 
     async def create() -> int:
-        return await amo.create_lead(
-            LeadDraft(
-                name=name,
-                price=price,
-                responsible_user_id=data.responsible_user_id,
-                contact_ids=contacts,
-                main_contact_id=data.contact_id,
-                company_id=data.company_id,
-                custom=custom,
+        return await _linking_errors_as_input(
+            amo.create_lead(
+                LeadDraft(
+                    name=name,
+                    price=price,
+                    responsible_user_id=data.responsible_user_id,
+                    contact_ids=contacts,
+                    main_contact_id=data.contact_id,
+                    company_id=data.company_id,
+                    custom=custom,
+                )
             )
         )
 
     plan = Plan(EntityKind.LEAD, digest, update, search, create)
     return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)
+
+
+async def _linking_errors_as_input(write: Awaitable[T]) -> T:
+    """Run a deal write; amoCRM refusing the contact or company it links becomes InvalidInput naming 1C's field."""
+    try:
+        return await write
+    except AmoCRMRejected as exc:
+        for issue in exc.validation_errors:
+            if issue.path.startswith("_embedded.contacts"):
+                raise InvalidInput("contact_id", 'поле "contact_id": такого контакта нет в amoCRM') from None
+            if issue.path.startswith("_embedded.companies"):
+                raise InvalidInput("company_id", 'поле "company_id": такой компании нет в amoCRM') from None
+        raise

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.sync.errors import InvalidInput
 
-_AMO_FIELD_KEY = re.compile(r"(?:p_)?(\d{1,18})")
+_AMO_FIELD_KEY = re.compile(r"(?:p_)?([0-9]{1,18})")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ TRUE = frozenset({"1", "true", "yes", "да", "истина"})
 FALSE = frozenset({"0", "false", "no", "нет", "ложь"})
 ENTITY_NAMES = {"contacts": "контактов", "companies": "компаний", "leads": "сделок"}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_P_KEY = re.compile(r"p_[0-9]{1,18}")
+MAX_NUMBER = Decimal(10) ** 15  # amoCRM numeric fields hold ordinary amounts; anything larger is a mistake
 
 
 @dataclass
@@ -48,7 +50,7 @@ async def collect(base: OneCBase, kind: MappingKind, data: Mapping[str, Any]) ->
         if row.onec_field in data and data[row.onec_field] not in (None, ""):
             collected.put(int(row.amo_field_id), _text(data[row.onec_field]), row.onec_field)
     for key, value in data.items():
-        if key.startswith("p_") and key[2:].isdigit() and len(key) <= 20:
+        if _P_KEY.fullmatch(key):
             collected.put(int(key[2:]), None if value in (None, "") else _text(value), key)
     return collected
 
@@ -86,7 +88,7 @@ def convert(definition: CustomField, text: str, key: str) -> FieldValue:
     if kind in NUMERIC:
         try:
             number = Decimal(_SPACES.sub("", text).replace(",", "."))
-            if not number.is_finite():
+            if not number.is_finite() or abs(number) >= MAX_NUMBER:
                 raise InvalidOperation
         except InvalidOperation:
             raise InvalidInput(key, f'поле "{key}" ({definition.name}) должно быть числом, получено "{text}"') from None
@@ -109,7 +111,7 @@ def convert(definition: CustomField, text: str, key: str) -> FieldValue:
 
 def _timestamp(text: str, key: str, name: str) -> int:
     value = text.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and len(value) <= 12:
         return int(value)
     for pattern in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
         try:
