@@ -31,7 +31,13 @@ def render(
     response = services.templates.TemplateResponse(
         request,
         template,
-        {"t": translator(lang), "lang": lang, "htmx_file": HTMX_FILE, **context},
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "htmx_file": HTMX_FILE,
+            "extra_origins": " ".join(services.settings.widget_origins),
+            **context,
+        },
         status_code=status,
     )
     response.headers["Content-Security-Policy"] = (

@@ -1,0 +1,38 @@
+/* amo1c framed pages: talk to the widget that frames them (see widget/script.js).
+ * - tell a card's frame height to the widget so the panel fits its content;
+ * - take a renewed UI token from the widget and use it for the next htmx requests.
+ * Messages are accepted only from amoCRM account origins and the origins this server was configured with. */
+(function () {
+  "use strict";
+  var AMOCRM = /^https:\/\/[a-z0-9][a-z0-9-]{0,62}\.(amocrm\.ru|amocrm\.com|kommo\.com)$/;
+  var extra = (document.body.getAttribute("data-extra-origins") || "").split(" ").filter(Boolean);
+
+  function trusted(origin) {
+    return AMOCRM.test(origin) || extra.indexOf(origin) !== -1;
+  }
+
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!trusted(event.origin) || !data || data.type !== "amo1c:token" || typeof data.token !== "string") {
+      return;
+    }
+    document.body.setAttribute("hx-headers", JSON.stringify({ "X-UI-Token": data.token }));
+  });
+
+  if (window.parent === window) {
+    return;
+  }
+  var last = 0;
+  function reportHeight() {
+    var height = Math.ceil(document.documentElement.scrollHeight);
+    if (height !== last) {
+      last = height;
+      window.parent.postMessage({ type: "amo1c:height", height: height }, "*");
+    }
+  }
+  document.addEventListener("htmx:afterSettle", reportHeight);
+  window.addEventListener("load", reportHeight);
+  if (window.ResizeObserver) {
+    new ResizeObserver(reportHeight).observe(document.body);
+  }
+})();
