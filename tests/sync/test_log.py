@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backend import db
+from backend.models import Direction, SyncLogEntry
+from backend.sync.log import LogRecord, SyncLog, mask
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[None]:
+    await db.open_database(database_url)
+    yield
+    await db.close_database()
+
+
+def test_mask_hides_secrets_and_shortens_bulk() -> None:
+    masked = mask(
+        {
+            "key": 1,
+            "param2": "пароль",
+            "nested": {"Password": "x", "token": "t", "ok": "y" * 1000},
+            "handlers": {"module": "z" * 5000},
+            "items": list(range(100)),
+        }
+    )
+    assert masked["param2"] == "***"
+    assert masked["nested"]["Password"] == "***" and masked["nested"]["token"] == "***"
+    assert len(masked["nested"]["ok"]) < 400
+    assert masked["handlers"].startswith("<") and "z" not in masked["handlers"]
+    assert len(masked["items"]) == 31
+    assert "пароль" not in repr(masked)
+
+
+async def test_sync_log_prunes_entries_older_than_the_retention(database: None) -> None:
+    log = SyncLog(timedelta(days=30))
+    await log.write(LogRecord(Direction.FROM_1C, "leads", account_id=1), status=200, error=None, duration_ms=5)
+    old = await SyncLogEntry.create(
+        direction=Direction.FROM_1C, operation="leads", outcome="ok", http_status=200, duration_ms=1
+    )
+    await SyncLogEntry.filter(id=old.id).update(created_at=datetime.now(UTC) - timedelta(days=31))
+    assert await log.prune() == 1
+    assert await SyncLogEntry.all().count() == 1
+
+
+async def test_sync_log_write_never_raises(database: None) -> None:
+    log = SyncLog(timedelta(days=30))
+    record = LogRecord(Direction.FROM_1C, "x" * 500)  # longer than the column allows
+    await log.write(record, status=500, error="boom", duration_ms=1)
