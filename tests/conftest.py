@@ -1,8 +1,11 @@
-"""Shared fixtures: a migrated SQLite database per test, settings, the app with its lifespan, an ASGI client."""
+"""Shared fixtures: a migrated SQLite database per test, settings, the app with its lifespan, an ASGI client;
+and the rule for tests that need tools outside the virtualenv (the `browser` and `postgres` markers)."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +19,53 @@ from backend.amocrm import LocalRequestBudget, RetryPolicy
 from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+POSTGRES_INITDB = Path("/usr/lib/postgresql/15/bin/initdb")
+
+
+def browser_available() -> bool:
+    """Debian's chromium and the playwright package are both installed."""
+    return CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None
+
+
+def postgres_available() -> bool:
+    """PostgreSQL 15's server binaries are installed."""
+    return POSTGRES_INITDB.is_file()
+
+
+# marker -> (is the tool there, what is missing)
+REQUIREMENTS = {
+    "browser": (browser_available, f"{CHROMIUM} or the playwright package is missing (make test installs chromium)"),
+    "postgres": (postgres_available, f"{POSTGRES_INITDB} is missing (apt-get install postgresql-15)"),
+}
+
+
+def require_or_skip(marker: str, available: bool, reason: str) -> None:
+    """Skip a test whose tool is missing, except on CI (CI=true), where a missing tool fails the test instead."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{marker} test cannot run with CI=true: {reason}", pytrace=False)
+    pytest.skip(f"{marker} test skipped: {reason}")
+
+
+def require_tool(marker: str) -> None:
+    """require_or_skip for the tool behind a requirement marker ("browser" or "postgres")."""
+    available, reason = REQUIREMENTS[marker]
+    require_or_skip(marker, available(), reason)
+
+
+@pytest.fixture(autouse=True)
+def _required_tools(request: pytest.FixtureRequest) -> None:
+    """Tests marked `browser` or `postgres` skip (or, on CI, fail) when the tool they need is missing.
+
+    Fixtures of a wider scope are set up before this one, so such a fixture that needs the tool calls
+    require_tool(marker) itself first (see tests/e2e/conftest.py).
+    """
+    for marker in REQUIREMENTS:
+        if request.node.get_closest_marker(marker) is not None:
+            require_tool(marker)
 
 
 @pytest.fixture(scope="session")

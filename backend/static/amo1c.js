@@ -24,7 +24,8 @@
   }
   var last = 0;
   function reportHeight() {
-    var height = Math.ceil(document.documentElement.scrollHeight);
+    // the body, not the document: a document is never shorter than its frame, so the frame could only grow
+    var height = Math.ceil(document.body.getBoundingClientRect().height) + 16;
     if (height !== last) {
       last = height;
       window.parent.postMessage({ type: "amo1c:height", height: height }, "*");

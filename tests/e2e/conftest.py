@@ -1,0 +1,188 @@
+"""End-to-end fixtures: the fake amoCRM, amo1c and the amoCRM imitation as real servers on 127.0.0.1, and Chromium.
+
+The servers live for one test module. amo1c keeps Tortoise's context global, so the test process never opens the
+database while amo1c runs: it is migrated before the server starts and everything else goes over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from backend import db
+from backend.app import create_app
+from backend.fakes.amocrm import FakeAmoCRM
+from backend.liveserver import ThreadedServer
+from backend.settings import Settings
+from backend.widget import SOURCE_ROOT, build_widget
+from tests.conftest import CHROMIUM, require_tool
+from tests.e2e.harness import create_harness, read_widget_zip
+from tests.factories import widget_jwt
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+HOST = "127.0.0.1"
+CLIENT_ID = "00000000-0000-4000-8000-0000000000e2"
+CLIENT_SECRET = "e2e-client-secret-0123456789abcdef"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+EXPECT_TIMEOUT_MS = 10_000
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Ports:
+    amo1c: int
+    amocrm: int
+    harness: int
+    closed: int  # never listened on: the backend URL of the "amo1c is down" widget build
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What a browser test needs to know about the running servers."""
+
+    amo1c_url: str
+    harness_url: str
+    account_id: int  # installed in amo1c through the real OAuth callback
+
+
+@pytest.fixture(scope="module")
+def ports() -> Ports:
+    return Ports(amo1c=free_port(), amocrm=free_port(), harness=free_port(), closed=free_port())
+
+
+@pytest.fixture(scope="module")
+def e2e_settings(ports: Ports, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """amo1c's settings, on a freshly migrated SQLite file; the harness origin may call /ui/session and frame it."""
+    database_url = f"sqlite://{tmp_path_factory.mktemp('e2e-db') / 'amo1c.sqlite3'}"
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one once Chromium is up.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(db.apply_migrations(database_url))).result()
+    return Settings(
+        mode="test",
+        database_url=database_url,
+        public_url=f"http://{HOST}:{ports.amo1c}",
+        amocrm_base_url=f"http://{HOST}:{ports.amocrm}",
+        amocrm_client_id=CLIENT_ID,
+        amocrm_client_secret=CLIENT_SECRET,
+        widget_origins=(f"http://{HOST}:{ports.harness}",),
+        onec_allow_private=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def amocrm_server(e2e_settings: Settings, ports: Ports) -> Iterator[FakeAmoCRM]:
+    """The fake amoCRM serving over HTTP with amo1c's OAuth credentials."""
+    fake = FakeAmoCRM(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=e2e_settings.redirect_uri, rps_limit=0
+    )
+    with ThreadedServer(fake, host=HOST, port=ports.amocrm):
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def amo1c_server(e2e_settings: Settings, ports: Ports, amocrm_server: FakeAmoCRM) -> Iterator[str]:
+    """amo1c serving over HTTP, talking to the fake amoCRM; yields its URL."""
+    with ThreadedServer(create_app(e2e_settings), host=HOST, port=ports.amo1c) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def installed_account(amo1c_server: str, amocrm_server: FakeAmoCRM) -> int:
+    """An account of the fake amoCRM installed through amo1c's real callback, as amoCRM's widget install does."""
+    account = amocrm_server.add_account(subdomain="shop", name="Магазин")
+    query = {"code": amocrm_server.issue_code(account.id), "referer": "shop.amocrm.ru", "from_widget": "1"}
+    response = httpx.get(f"{amo1c_server}/oauth/callback", params=query, timeout=20)
+    assert response.status_code == 200, response.text
+    return account.id
+
+
+@pytest.fixture(scope="module")
+def widget_builds(ports: Ports, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]]:
+    """The widget built as for upload: "live" points at amo1c, "down" at a port where nothing listens."""
+    out = tmp_path_factory.mktemp("widget")
+    urls = {"live": f"http://{HOST}:{ports.amo1c}", "down": f"http://{HOST}:{ports.closed}"}
+    return {name: read_widget_zip(build_widget(SOURCE_ROOT, url, out / f"{name}.zip")) for name, url in urls.items()}
+
+
+@pytest.fixture(scope="module")
+def harness_server(e2e_settings: Settings, ports: Ports, widget_builds: dict[str, dict[str, bytes]]) -> Iterator[str]:
+    """The amoCRM imitation (tests/e2e/harness.py) on its own origin; yields its URL."""
+
+    def sign(account_id: int, user_id: int, is_admin: bool) -> str:
+        return widget_jwt(e2e_settings, account_id, user_id=user_id, is_admin=is_admin)
+
+    with ThreadedServer(create_harness(widget_builds, sign), host=HOST, port=ports.harness) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def stack(amo1c_server: str, harness_server: str, installed_account: int) -> Stack:
+    return Stack(amo1c_url=amo1c_server, harness_url=harness_server, account_id=installed_account)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium driven by Playwright (never Playwright's own browser download)."""
+    require_tool("browser")  # module fixtures run before the autouse per-test check
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class BrowserPage:
+    """A fresh page, the uncaught JavaScript errors it raised and its console errors (a refused request is one)."""
+
+    page: Page
+    errors: list[str]
+    console_errors: list[str]
+
+
+@pytest.fixture
+def browser_page(browser: Browser) -> Iterator[BrowserPage]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU")
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
+    page = context.new_page()
+    opened = BrowserPage(page, [], [])
+    page.on("pageerror", lambda error: opened.errors.append(str(error)))
+    page.on("console", lambda message: opened.console_errors.append(message.text) if message.type == "error" else None)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def artifacts_dir() -> Path:
+    """test-artifacts/ at the repository root (gitignored)."""
+    path = Path(__file__).resolve().parents[2] / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
