@@ -1,0 +1,40 @@
+"""The one exception tree every 1C client call raises; messages are one Russian line and carry no secrets."""
+
+from __future__ import annotations
+
+MAX_DETAIL_CHARS = 500
+
+
+def clip(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """Return text on one line, cut to `limit` characters; raises nothing."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class OneCError(Exception):
+    """Base of every 1C client error: `status` is 1C's HTTP status (None without one), `detail` 1C's own words."""
+
+    def __init__(self, message: str, *, status: int | None = None, detail: str = "") -> None:
+        super().__init__(clip(message, 2 * MAX_DETAIL_CHARS))
+        self.status = status
+        self.detail = clip(detail)
+
+
+class OneCUnreachable(OneCError):
+    """1C could not be reached: the name did not resolve, the connection failed or broke, or the time ran out."""
+
+
+class OneCAuthRefused(OneCError):
+    """1C answered 401 or 403: it refused the base's login and password (param1/param2)."""
+
+
+class OneCFailed(OneCError):
+    """1C (or the web server in front of it) answered a status other than 200; `detail` keeps its text."""
+
+
+class OneCBadAnswer(OneCError):
+    """1C answered 200 with a body that is not the JSON this request expects; `detail` keeps an excerpt."""
+
+
+class OneCAddressRefused(OneCError):
+    """The base's address may not be called (scheme, missing host, credentials, private range); nothing was sent."""
