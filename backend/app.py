@@ -21,10 +21,10 @@ from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
 from backend.services import Services
 from backend.settings import Settings
-from backend.sync.connections import AmoCRMClients
+from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
-from backend.ui import demo_login, pages, session
+from backend.ui import cards, demo_login, pages, session
 from backend.ui.render import make_templates
 from backend.ui.tokens import UITokens
 
@@ -58,14 +58,16 @@ def create_app(
                 ) as onec_http,
             ):
                 secrets = SecretBox(settings.secret_key)
+                sync_log = SyncLog(timedelta(days=settings.sync_log_retention_days))
                 app.state.services = Services(
                     settings=settings,
                     secrets=secrets,
                     amocrm_http=amocrm_http,
                     onec_http=onec_http,
-                    sync_log=SyncLog(timedelta(days=settings.sync_log_retention_days)),
+                    sync_log=sync_log,
                     amocrm=AmoCRMClients(amocrm_http, settings, secrets, **amocrm_options),
                     field_directory=FieldDirectory(),
+                    onec=OneCClients(onec_http, settings, secrets, sync_log),
                     ui_tokens=UITokens(settings.secret_key),
                     templates=make_templates(),
                 )
@@ -82,6 +84,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *sync_routes(),
         *oauth.routes,
         *session.routes,
+        *cards.routes,
         *pages.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

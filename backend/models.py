@@ -251,3 +251,39 @@ class UsedWidgetToken(Model):
 
     class Meta:
         table = "used_widget_token"
+
+
+class OneCAction(Model):
+    """A call into 1C under way for one amoCRM entity: its unique row makes a second press wait, not resend."""
+
+    id = fields.IntField(primary_key=True)
+    base: fields.ForeignKeyRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="actions", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(EntityKind, max_length=16)
+    amo_id = fields.BigIntField()
+    started_at = fields.DatetimeField(auto_now_add=True)
+
+    base_id: int
+
+    class Meta:
+        table = "onec_action"
+        unique_together = (("base", "kind", "amo_id"),)
+
+
+class UserPreference(Model):
+    """A setting one amoCRM user chose in amo1c's pages (e.g. the 1C base their card panels show)."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="preferences", on_delete=fields.CASCADE
+    )
+    user_id = fields.BigIntField()
+    name = fields.CharField(max_length=64)
+    value = fields.CharField(max_length=255)
+
+    account_id: int
+
+    class Meta:
+        table = "user_preference"
+        unique_together = (("account", "user_id", "name"),)

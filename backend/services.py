@@ -9,7 +9,7 @@ from starlette.templating import Jinja2Templates
 
 from backend.crypto import SecretBox
 from backend.settings import Settings
-from backend.sync.connections import AmoCRMClients
+from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
 from backend.ui.tokens import UITokens
@@ -26,5 +26,6 @@ class Services:
     sync_log: SyncLog
     amocrm: AmoCRMClients
     field_directory: FieldDirectory
+    onec: OneCClients
     ui_tokens: UITokens
     templates: Jinja2Templates

@@ -101,7 +101,7 @@ def test_migrate_applies_then_reports_up_to_date(tmp_path: Path) -> None:
     env = amo1c_env(tmp_path, AMO1C_SECRET_KEY=GOOD_SECRET)
     first = run_amo1c("migrate", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "2 migration(s) applied" in first.stdout
+    assert "3 migration(s) applied" in first.stdout
     assert (tmp_path / "db" / "amo1c.sqlite3").exists()
     second = run_amo1c("migrate", env=env, cwd=tmp_path)
     assert second.returncode == 0

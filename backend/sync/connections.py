@@ -1,4 +1,4 @@
-"""amoCRM clients per account: tokens kept encrypted in the database, one request budget shared by all calls."""
+"""Clients per account and per base: amoCRM (encrypted tokens, one shared request budget) and 1C (logged calls)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from backend.amocrm import (
     TokenPair,
 )
 from backend.crypto import SecretBox
-from backend.models import Account
+from backend.models import Account, Direction, OneCBase
+from backend.onec import CallRecord, Connection, OneCClient
 from backend.settings import Settings
+from backend.sync.log import LogRecord, SyncLog
 
 
 class DatabaseTokenStore:
@@ -104,3 +106,47 @@ class AmoCRMClients:
             budget=self.budget,
             retry=self._retry,
         )
+
+
+class OneCClients:
+    """Builds the 1C client and connection of a base; every call into 1C is written to the sync log."""
+
+    def __init__(self, http: httpx.AsyncClient, settings: Settings, secrets: SecretBox, sync_log: SyncLog) -> None:
+        self._http = http
+        self._settings = settings
+        self._secrets = secrets
+        self._sync_log = sync_log
+
+    def connection(self, base: OneCBase) -> Connection:
+        """Where and as whom to call `base` (its password decrypted only here, into memory)."""
+        return Connection(
+            web_address=base.web_address,
+            login=base.param1,
+            password=self._secrets.decrypt(base.param2_enc),
+            account_id=base.account_id,
+            id_base=base.id_base,
+        )
+
+    def for_base(self, base: OneCBase) -> tuple[OneCClient, Connection]:
+        """A client whose calls are logged under the base's account and id, and the base's connection."""
+        sync_log = self._sync_log
+
+        async def log_call(record: CallRecord) -> None:
+            entry = LogRecord(
+                direction=Direction.TO_1C,
+                operation=record.operation,
+                account_id=base.account_id,
+                id_base=base.id_base,
+                amo_id=record.amo_id,
+                id_1c=record.id_1c,
+                summary=record.request_summary,
+            )
+            await sync_log.write(entry, status=record.status, error=record.error, duration_ms=record.duration_ms)
+
+        client = OneCClient(
+            self._http,
+            timeout=self._settings.onec_timeout,
+            allow_private=self._settings.onec_allow_private,
+            on_call=log_call,
+        )
+        return client, self.connection(base)

@@ -9,7 +9,20 @@ from backend.models import Account, EntityKind, EntityLink, OneCBase
 from backend.settings import Settings
 from backend.ui.tokens import UISession, UITokens
 
-UI_PAGES = ["/ui/cards/leads/5001", "/ui/cards/contacts/5001", "/ui/cards/companies/5001", "/ui/settings"]
+UI_PAGES = [
+    "/ui/cards/leads/5001",
+    "/ui/cards/contacts/5001",
+    "/ui/cards/companies/5001",
+    "/ui/cards/leads/5001/body",
+    "/ui/cards/contacts/5001/body",
+    "/ui/settings",
+]
+UI_ACTIONS = [
+    ("GET", "/ui/cards/leads/5001/documents"),
+    ("POST", "/ui/cards/leads/5001/order"),
+    ("POST", "/ui/cards/contacts/5001/counterparty"),
+    ("POST", "/ui/cards/companies/5001/counterparty"),
+]
 
 
 async def two_accounts() -> tuple[Account, Account]:
@@ -67,3 +80,23 @@ async def test_settings_refuse_non_admins(client: httpx.AsyncClient, settings: S
 
 async def test_demo_sign_in_does_not_exist_outside_the_demo(client: httpx.AsyncClient) -> None:
     assert (await client.get("/ui/demo/login")).status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path"), UI_ACTIONS)
+async def test_ui_actions_require_a_valid_session(client: httpx.AsyncClient, method: str, path: str) -> None:
+    for headers in ({}, {"X-UI-Token": "forged"}):
+        response = await client.request(method, path, headers=headers, data={"base": "alpha-base"})
+        assert response.status_code == 401, (method, path, headers)
+
+
+@pytest.mark.parametrize("path", ["/ui/cards/leads/5001", "/ui/cards/leads/5001/body"])
+async def test_naming_another_accounts_base_shows_only_your_own(
+    client: httpx.AsyncClient, settings: Settings, path: str
+) -> None:
+    alpha, _ = await two_accounts()
+    response = await client.get(
+        path, params={"base": "beta-base"}, headers={"X-UI-Token": token_for(settings, alpha.id)}
+    )
+    assert response.status_code == 200
+    assert "beta-base" not in response.text and "BETA-SECRET-LINK" not in response.text
+    assert "alpha-base" in response.text

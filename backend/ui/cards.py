@@ -1,0 +1,189 @@
+"""Card panels: a deal's 1C documents and order button, a contact's or company's counterparty button.
+
+Every handler reads only the session's account: its bases, its links, its amoCRM data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from backend.amocrm import AmoCRMError
+from backend.models import Account, EntityKind, EntityLink, OneCBase, UserPreference
+from backend.onec import Document, OneCError
+from backend.services import Services
+from backend.sync.actions import send_counterparty, send_order
+from backend.sync.errors import SyncError
+from backend.ui.access import AccessRefused, require_session, session_token
+from backend.ui.i18n import translator
+from backend.ui.render import error_page, render
+from backend.ui.tokens import UISession
+
+CARD_KINDS = {"leads": EntityKind.LEAD, "contacts": EntityKind.CONTACT, "companies": EntityKind.COMPANY}
+BASE_PREFERENCE = "card_base"
+
+
+@dataclass
+class Node:
+    """A document with the documents filed under it (`parent_link`)."""
+
+    document: Document
+    children: list[Node] = field(default_factory=list)
+
+
+def document_tree(documents: list[Document]) -> list[Node]:
+    """Group documents under their parents; a document whose parent is not in the list is a root."""
+    nodes = [Node(document) for document in documents]
+    by_link = {node.document.link: node for node in nodes if node.document.link}
+    roots: list[Node] = []
+    for node in nodes:
+        parent = by_link.get(node.document.parent_link) if node.document.parent_link else None
+        if parent is None or parent is node:
+            roots.append(node)
+        else:
+            parent.children.append(node)
+    return roots
+
+
+async def choose_base(session: UISession, requested: str | None) -> tuple[list[OneCBase], OneCBase | None]:
+    """The account's bases and the one to show: the requested one (remembered), the remembered one, or the first."""
+    bases = await OneCBase.filter(account_id=session.account_id).order_by("id_base")
+    by_name = {base.id_base: base for base in bases}
+    if requested is not None and requested in by_name:
+        await UserPreference.update_or_create(
+            account_id=session.account_id,
+            user_id=session.user_id,
+            name=BASE_PREFERENCE,
+            defaults={"value": requested},
+        )
+        return bases, by_name[requested]
+    preference = await UserPreference.get_or_none(
+        account_id=session.account_id, user_id=session.user_id, name=BASE_PREFERENCE
+    )
+    if preference is not None and preference.value in by_name:
+        return bases, by_name[preference.value]
+    return bases, (bases[0] if bases else None)
+
+
+async def _link_of(base: OneCBase | None, kind: EntityKind, amo_id: int) -> EntityLink | None:
+    if base is None:
+        return None
+    return await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id).order_by("-updated_at").first()
+
+
+async def _context(request: Request, session: UISession, requested: str | None) -> dict[str, Any]:
+    entity = str(request.path_params.get("entity", "leads"))
+    amo_id = int(request.path_params["amo_id"])
+    bases, base = await choose_base(session, requested)
+    return {
+        "entity": entity,
+        "amo_id": amo_id,
+        "bases": bases,
+        "base": base,
+        "link": await _link_of(base, CARD_KINDS[entity], amo_id),
+        "token": session_token(request),
+    }
+
+
+async def card_page(request: Request) -> Response:
+    """GET /ui/cards/{entity}/{id}: the whole panel (documents load right after, so the frame shows at once)."""
+    try:
+        session = require_session(request)
+    except AccessRefused as exc:
+        return error_page(request, exc.status, str(exc), lang=exc.lang)
+    if request.path_params["entity"] not in CARD_KINDS:
+        return error_page(request, 404, "unknown card type", lang=session.lang)
+    context = await _context(request, session, request.query_params.get("base"))
+    template = "ui/cards/lead.html" if context["entity"] == "leads" else "ui/cards/party.html"
+    return render(request, template, context, lang=session.lang)
+
+
+async def card_body(request: Request) -> Response:
+    """GET /ui/cards/{entity}/{id}/body?base=…: the panel body for another base (the choice is remembered)."""
+    try:
+        session = require_session(request)
+    except AccessRefused as exc:
+        return error_page(request, exc.status, str(exc), lang=exc.lang)
+    if request.path_params["entity"] not in CARD_KINDS:
+        return error_page(request, 404, "unknown card type", lang=session.lang)
+    context = await _context(request, session, request.query_params.get("base"))
+    template = "ui/cards/lead_body.html" if context["entity"] == "leads" else "ui/cards/party_body.html"
+    return render(request, template, context, lang=session.lang)
+
+
+async def card_documents(request: Request) -> Response:
+    """GET /ui/cards/leads/{id}/documents?base=…: the deal's documents from 1C (`get_orders`), as a tree."""
+    try:
+        session = require_session(request)
+    except AccessRefused as exc:
+        return error_page(request, exc.status, str(exc), lang=exc.lang)
+    context = await _context(request, session, request.query_params.get("base"))
+    base = context["base"]
+    if base is None:
+        return error_page(request, 404, translator(session.lang)("card.no_base"), lang=session.lang)
+    services: Services = request.app.state.services
+    onec, conn = services.onec.for_base(base)
+    try:
+        documents = await onec.get_orders(conn, context["amo_id"])
+    except OneCError as exc:
+        return render(request, "ui/cards/documents.html", {**context, "error": str(exc)}, lang=session.lang, status=502)
+    return render(request, "ui/cards/documents.html", {**context, "tree": document_tree(documents)}, lang=session.lang)
+
+
+async def card_order(request: Request) -> Response:
+    """POST /ui/cards/leads/{id}/order: create or update the deal's order in 1C, then show its link."""
+    return await _press(request, order=True)
+
+
+async def card_party(request: Request) -> Response:
+    """POST /ui/cards/{contacts|companies}/{id}/counterparty: create or update the counterparty in 1C."""
+    return await _press(request, order=False)
+
+
+async def _press(request: Request, *, order: bool) -> Response:
+    try:
+        session = require_session(request)
+    except AccessRefused as exc:
+        return error_page(request, exc.status, str(exc), lang=exc.lang)
+    entity = "leads" if order else request.path_params["entity"]
+    if entity not in CARD_KINDS or (not order and entity == "leads"):
+        return error_page(request, 404, "unknown card type", lang=session.lang)
+    form = await request.form()
+    requested = form.get("base")
+    context = await _context(request, session, requested if isinstance(requested, str) else None)
+    context["entity"] = entity
+    base = context["base"]
+    t = translator(session.lang)
+    template = "ui/cards/order.html" if order else "ui/cards/party_action.html"
+    if base is None:
+        return error_page(request, 404, t("card.no_base"), lang=session.lang)
+    services: Services = request.app.state.services
+    account = await Account.get(id=session.account_id)
+    amo = services.amocrm.for_account(account)
+    onec, conn = services.onec.for_base(base)
+    status = 200
+    try:
+        if order:
+            await send_order(onec, conn, amo, services.field_directory, base, context["amo_id"])
+        else:
+            kind = CARD_KINDS[entity]
+            await send_counterparty(onec, conn, amo, services.field_directory, base, kind, context["amo_id"])
+        context["message"] = t("order.done" if order else "party.done")
+    except (OneCError, AmoCRMError, SyncError) as exc:
+        status = 409 if isinstance(exc, SyncError) else 502
+        context["message"], context["failed"] = str(exc), True
+    context["link"] = await _link_of(base, CARD_KINDS[entity], context["amo_id"])
+    return render(request, template, context, lang=session.lang, status=status)
+
+
+routes = [
+    Route("/ui/cards/{entity}/{amo_id:int}", card_page, methods=["GET"], name="card_page"),
+    Route("/ui/cards/{entity}/{amo_id:int}/body", card_body, methods=["GET"], name="card_body"),
+    Route("/ui/cards/leads/{amo_id:int}/documents", card_documents, methods=["GET"], name="card_documents"),
+    Route("/ui/cards/leads/{amo_id:int}/order", card_order, methods=["POST"], name="card_order"),
+    Route("/ui/cards/{entity}/{amo_id:int}/counterparty", card_party, methods=["POST"], name="card_party"),
+]

@@ -1,0 +1,239 @@
+"""Card panels through HTTP with a UI token: documents from the fake 1C, the order and counterparty buttons."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from backend.amocrm import LocalRequestBudget, RetryPolicy
+from backend.app import create_app
+from backend.fakes.amocrm import FakeAmoCRM
+from backend.fakes.onec import FakeOneC
+from backend.models import Account, EntityKind, EntityLink
+from backend.settings import Settings
+from backend.ui.tokens import UISession, UITokens
+from tests.conftest import no_sleep
+from tests.factories import BASE_LOGIN, BASE_PASSWORD, base_body, install_account
+from tests.fakes.amocrm_helpers import phone
+
+HANDLER_PATH = "/trade/hs/amo1c/handler"
+
+
+@dataclass
+class Cards:
+    """amo1c with both fakes behind it, an installed account with base "trade", and a manager's UI token."""
+
+    client: httpx.AsyncClient
+    amocrm: FakeAmoCRM
+    onec: FakeOneC
+    account: Account
+    token: str
+    settings: Settings
+
+    def headers(self) -> dict[str, str]:
+        return {"X-UI-Token": self.token, "HX-Request": "true"}
+
+    def new_orders(self) -> int:
+        return len([record for record in self.onec.requests if record.type == "new_order" and record.status == 200])
+
+
+@pytest.fixture
+async def cards(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Cards]:
+    fake_onec = FakeOneC(
+        login=BASE_LOGIN, password=BASE_PASSWORD, path=HANDLER_PATH, url_address="http://1c.test/trade"
+    )
+    app = create_app(
+        settings,
+        amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
+        onec_transport=httpx.ASGITransport(app=fake_onec),
+        amocrm_options={"budget": LocalRequestBudget(50), "retry": RetryPolicy(sleep=no_sleep)},
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as client,
+    ):
+        account = await install_account(fake_amocrm, settings)
+        linked = await client.post(
+            "/sync/base", json=base_body(account.id, web_address=f"http://1c.test{HANDLER_PATH}")
+        )
+        assert linked.status_code == 200
+        token = UITokens(settings.secret_key).issue(UISession(account.id, 7001, is_admin=False))
+        yield Cards(client, fake_amocrm, fake_onec, account, token, settings)
+
+
+async def make_deal(cards: Cards, *, inn: str | None = "7701234567") -> int:
+    """A deal with a main contact and a company, created through the fake amoCRM's own API."""
+    account = cards.amocrm.account(cards.account.id)
+    inn_field = next(f.id for f in account.custom_fields["companies"] if f.name == "ИНН")
+    settings = cards.settings
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cards.amocrm), base_url="http://fake") as http:
+        grant = await http.post(
+            "/oauth2/access_token",
+            json={
+                "client_id": settings.amocrm_client_id,
+                "client_secret": settings.amocrm_client_secret,
+                "grant_type": "authorization_code",
+                "code": cards.amocrm.issue_code(account.id),
+                "redirect_uri": settings.redirect_uri,
+            },
+        )
+        http.headers["Authorization"] = f"Bearer {grant.json()['access_token']}"
+        contact = await http.post(
+            "/api/v4/contacts",
+            json=[{"name": "Анна Смирнова", "custom_fields_values": [phone("+79123456789")]}],
+        )
+        company_fields = [{"field_id": inn_field, "values": [{"value": inn}]}] if inn else []
+        company = await http.post(
+            "/api/v4/companies", json=[{"name": "ООО Ромашка", "custom_fields_values": company_fields}]
+        )
+        contact_id = contact.json()["_embedded"]["contacts"][0]["id"]
+        company_id = company.json()["_embedded"]["companies"][0]["id"]
+        lead = await http.post(
+            "/api/v4/leads",
+            json=[
+                {
+                    "name": "Поставка мебели",
+                    "price": 184500,
+                    "_embedded": {"contacts": [{"id": contact_id, "is_main": True}], "companies": [{"id": company_id}]},
+                }
+            ],
+        )
+    return int(lead.json()["_embedded"]["leads"][0]["id"])
+
+
+def documents(link: str) -> list[dict[str, str]]:
+    order = f"{link}#e1cib/data/Документ.ЗаказКлиента?ref=01"
+    return [
+        {"title": "Заказ клиента № 1", "link": order, "parent_link": ""},
+        {"title": "Счет на оплату № 1", "link": f"{link}#invoice", "parent_link": order,
+         "google_drive_id": "g1", "google_drive_link": "https://drive.google.com/file/d/g1/view"},
+        {"title": "Реализация № 1", "link": f"{link}#sale", "parent_link": order},
+    ]  # fmt: skip
+
+
+async def test_deal_panel_lists_documents_as_a_tree_under_their_order(cards: Cards) -> None:
+    cards.onec.add_documents(4242, documents("http://1c.test/trade"))
+    page = await cards.client.get("/ui/cards/leads/4242", params={"token": cards.token})
+    assert page.status_code == 200
+    assert 'hx-get="/ui/cards/leads/4242/documents?base=trade"' in page.text
+    assert "Создать заказ в 1С" in page.text
+    response = await cards.client.get("/ui/cards/leads/4242/documents?base=trade", headers=cards.headers())
+    assert response.status_code == 200
+    html = response.text
+    order_at, invoice_at, sale_at = (
+        html.index("Заказ клиента № 1"),
+        html.index("Счет на оплату"),
+        html.index("Реализация"),
+    )
+    nested = html[order_at:]
+    assert order_at < invoice_at < sale_at and "<ul>" in nested[: nested.index("Счет на оплату")]
+    assert 'target="_blank"' in html and "https://drive.google.com/file/d/g1/view" in html
+    assert response.headers["vary"] == "HX-Request"
+
+
+async def test_deal_panel_says_when_1c_has_no_documents(cards: Cards) -> None:
+    response = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    assert response.status_code == 200
+    assert "В 1С нет документов по этой сделке." in response.text
+
+
+async def test_deal_panel_shows_1c_errors_with_a_retry(cards: Cards) -> None:
+    cards.onec.fail_next(1, status=500, body="Ошибка при вызове метода контекста (Выполнить)")
+    response = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    assert response.status_code == 502
+    assert "Ошибка при вызове метода контекста" in response.text
+    assert "Повторить" in response.text
+    retried = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    assert retried.status_code == 200
+
+
+async def test_create_order_button_sends_the_deal_and_shows_the_1c_link(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
+    response = await cards.client.post(
+        f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers()
+    )
+    assert response.status_code == 200, response.text
+    order = next(iter(cards.onec.orders.values()))
+    assert order.link in response.text and "Обновить заказ в 1С" in response.text
+    link = await EntityLink.get(kind=EntityKind.LEAD, amo_id=deal_id)
+    assert (link.id_1c, link.link) == (order.id_1c, order.link)
+    sent = next(record for record in cards.onec.requests if record.type == "new_order").body
+    assert sent["id"] == deal_id and sent["name"] == "Поставка мебели"
+    assert sent["clients"]["contact"]["phone"] == "+79123456789"
+    assert sent["clients"]["company"]["inn"] == "7701234567"
+    again = await cards.client.get("/ui/cards/leads/4242/documents?base=trade", headers=cards.headers())
+    assert again.status_code == 200
+
+
+async def test_order_button_shows_1c_refusing(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
+    cards.onec.fail_next(1, status=500, body="Не заполнен склад")
+    response = await cards.client.post(
+        f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers()
+    )
+    assert response.status_code == 502
+    assert "Не заполнен склад" in response.text and "Создать заказ в 1С" in response.text
+    assert not await EntityLink.filter(kind=EntityKind.LEAD, amo_id=deal_id).exists()
+
+
+async def test_company_without_inn_gets_a_message_instead_of_a_call(cards: Cards) -> None:
+    deal_id = await make_deal(cards, inn=None)
+    response = await cards.client.post(
+        f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers()
+    )
+    assert response.status_code == 409
+    assert "не заполнен ИНН" in response.text
+    assert cards.onec.requests == []
+    company_id = next(iter(cards.amocrm.account(cards.account.id).companies))
+    press = await cards.client.post(
+        f"/ui/cards/companies/{company_id}/counterparty", data={"base": "trade"}, headers=cards.headers()
+    )
+    assert press.status_code == 409 and cards.onec.requests == []
+
+
+async def test_counterparty_buttons_send_contact_and_company(cards: Cards) -> None:
+    await make_deal(cards)
+    account = cards.amocrm.account(cards.account.id)
+    contact_id, company_id = next(iter(account.contacts)), next(iter(account.companies))
+    page = await cards.client.get(f"/ui/cards/contacts/{contact_id}", params={"token": cards.token})
+    assert "Создать контрагента в 1С" in page.text
+    for entity, amo_id in (("contacts", contact_id), ("companies", company_id)):
+        response = await cards.client.post(
+            f"/ui/cards/{entity}/{amo_id}/counterparty", data={"base": "trade"}, headers=cards.headers()
+        )
+        assert response.status_code == 200, response.text
+        assert "Обновить контрагента в 1С" in response.text
+    sent = [record.body["clients"] for record in cards.onec.requests if record.type == "new_lead"]
+    assert list(sent[0]) == ["contact"] and list(sent[1]) == ["company"]
+    assert await EntityLink.filter(kind=EntityKind.CONTACT, amo_id=contact_id).exists()
+
+
+async def test_double_click_sends_one_request_to_1c(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
+    cards.onec.latency = 0.3
+    presses = await asyncio.gather(
+        *(
+            cards.client.post(f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers())
+            for _ in range(3)
+        )
+    )
+    assert [press.status_code for press in presses] == [200, 200, 200]
+    assert cards.new_orders() == 1
+    links = {press.text.count(next(iter(cards.onec.orders.values())).link) for press in presses}
+    assert links == {1}
+
+
+async def test_several_bases_get_a_selector_and_the_choice_is_remembered(cards: Cards) -> None:
+    second = base_body(cards.account.id, "warehouse", web_address=f"http://1c.test{HANDLER_PATH}")
+    assert (await cards.client.post("/sync/base", json=second)).status_code == 200
+    page = await cards.client.get("/ui/cards/leads/1", params={"token": cards.token})
+    assert '<select name="base">' in page.text
+    assert '<option value="warehouse">' in page.text
+    body = await cards.client.get("/ui/cards/leads/1/body", params={"base": "warehouse"}, headers=cards.headers())
+    assert "documents?base=warehouse" in body.text
+    again = await cards.client.get("/ui/cards/leads/1", params={"token": cards.token})
+    assert '<option value="warehouse" selected>' in again.text
