@@ -106,7 +106,8 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
     try:
         amocrm = _start(ThreadedServer(fake_amocrm, host=host, port=amocrm_port), "fake amoCRM", servers)
         onec = _start(ThreadedServer(fake_onec, host=host, port=onec_port), "fake 1C", servers)
-        deal_id = asyncio.run(_seed_amocrm(amocrm_url, fake_amocrm.issue_code(account.id), public_url))
+        inn_field = next(field.id for field in account.custom_fields["companies"] if field.name == "ИНН")
+        deal_id = asyncio.run(_seed_amocrm(amocrm_url, fake_amocrm.issue_code(account.id), public_url, inn_field))
         fake_onec.add_documents(deal_id, _sample_documents(f"{onec_url}/demo"))
         time.sleep(1.1)  # let the seeding requests leave the fake's 1-second rate window before amo1c starts
         amo1c = _start(ThreadedServer(create_app(settings), host=host, port=port), "amo1c", servers)
@@ -122,6 +123,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
             password=DEMO_ONEC_PASSWORD,
         )
         synced = asyncio.run(push_sample_data(amo1c.url, account.id, base))
+        fake_onec.generate_documents(synced["order"], 14)  # the synced order's documents, as 1C would hold them
     except DemoSeedError as exc:
         for server in reversed(servers):
             server.stop()
@@ -144,6 +146,9 @@ def describe(world: DemoWorld) -> str:
             f"    health            {world.amo1c.url}/healthz",
             "    (installed in the demo account through its real /oauth/callback; demo-only sign-in links:)",
             f"    deal card panel   {world.amo1c.url}/ui/demo/login?to=/ui/cards/leads/{world.synced['order']}",
+            f"    another deal      {world.amo1c.url}/ui/demo/login?to=/ui/cards/leads/{world.deal_id}"
+            "  (its documents; «Создать заказ в 1С» sends it to the fake 1C)",
+            f"    company card      {world.amo1c.url}/ui/demo/login?to=/ui/cards/companies/{world.synced['company']}",
             f"    settings page     {world.amo1c.url}/ui/demo/login?to=/ui/settings",
             f"  fake amoCRM         {world.amocrm.url}",
             f"    demo account      {world.amocrm.url}/_fake/accounts/{world.account_id}/state",
@@ -180,7 +185,7 @@ def _fresh_database(database_url: str) -> None:
     asyncio.run(db.apply_migrations(database_url))
 
 
-async def _seed_amocrm(amocrm_url: str, code: str, public_url: str) -> int:
+async def _seed_amocrm(amocrm_url: str, code: str, public_url: str, inn_field: int) -> int:
     """Create sample contacts, a company and deals in the fake amoCRM through its real API."""
     async with httpx.AsyncClient(base_url=amocrm_url, timeout=10.0) as http:
         grant = await http.post(
@@ -215,7 +220,15 @@ async def _seed_amocrm(amocrm_url: str, code: str, public_url: str) -> int:
         )
         contacts.raise_for_status()
         contact_id = contacts.json()["_embedded"]["contacts"][0]["id"]
-        company = await http.post("/api/v4/companies", json=[{"name": "ООО «Ромашка»"}])
+        company = await http.post(
+            "/api/v4/companies",
+            json=[
+                {
+                    "name": "ООО «Ромашка»",
+                    "custom_fields_values": [{"field_id": inn_field, "values": [{"value": "7704123456"}]}],
+                }
+            ],
+        )
         company.raise_for_status()
         company_id = company.json()["_embedded"]["companies"][0]["id"]
         leads = await http.post(
