@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from benchmarks import sync_api
+from benchmarks import card_panel, sync_api
 
 logging.basicConfig(level=logging.ERROR)
 sync_api.run()
+card_panel.run()
