@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
+from starlette.responses import Response
 
 from backend.services import Services
 from backend.ui.i18n import translator
+from backend.ui.render import error_page
 from backend.ui.tokens import Lang, UISession, UITokenError
 
 TOKEN_HEADER = "x-ui-token"
@@ -36,3 +41,26 @@ def require_session(request: Request, *, admin: bool = False) -> UISession:
     if admin and not session.is_admin:
         raise AccessRefused(403, translator(session.lang)("admin_only"), session.lang)
     return session
+
+
+SessionHandler = Callable[[Request, UISession], Awaitable[Response]]
+
+
+def ui_endpoint(*, admin: bool = False) -> Callable[[SessionHandler], Callable[[Request], Awaitable[Response]]]:
+    """Wrap a handler of a framed page or fragment: it runs only with a valid session (and as an admin if asked).
+
+    Without one the answer is the error page with 401 or 403, never the handler's data.
+    """
+
+    def wrap(handler: SessionHandler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            try:
+                session = require_session(request, admin=admin)
+            except AccessRefused as exc:
+                return error_page(request, exc.status, str(exc), lang=exc.lang)
+            return await handler(request, session)
+
+        return endpoint
+
+    return wrap

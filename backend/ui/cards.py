@@ -18,7 +18,7 @@ from backend.onec import Document, OneCError
 from backend.services import Services
 from backend.sync.actions import send_counterparty, send_order
 from backend.sync.errors import SyncError
-from backend.ui.access import AccessRefused, require_session, session_token
+from backend.ui.access import session_token, ui_endpoint
 from backend.ui.i18n import translator
 from backend.ui.render import error_page, render
 from backend.ui.tokens import UISession
@@ -89,38 +89,30 @@ async def _context(request: Request, session: UISession, requested: str | None) 
     }
 
 
-async def card_page(request: Request) -> Response:
+@ui_endpoint()
+async def card_page(request: Request, session: UISession) -> Response:
     """GET /ui/cards/{entity}/{id}: the whole panel (documents load right after, so the frame shows at once)."""
-    try:
-        session = require_session(request)
-    except AccessRefused as exc:
-        return error_page(request, exc.status, str(exc), lang=exc.lang)
-    if request.path_params["entity"] not in CARD_KINDS:
-        return error_page(request, 404, "unknown card type", lang=session.lang)
-    context = await _context(request, session, request.query_params.get("base"))
-    template = "ui/cards/lead.html" if context["entity"] == "leads" else "ui/cards/party.html"
-    return render(request, template, context, lang=session.lang)
+    return await _render_card(request, session, whole=True)
 
 
-async def card_body(request: Request) -> Response:
+@ui_endpoint()
+async def card_body(request: Request, session: UISession) -> Response:
     """GET /ui/cards/{entity}/{id}/body?base=…: the panel body for another base (the choice is remembered)."""
-    try:
-        session = require_session(request)
-    except AccessRefused as exc:
-        return error_page(request, exc.status, str(exc), lang=exc.lang)
+    return await _render_card(request, session, whole=False)
+
+
+async def _render_card(request: Request, session: UISession, *, whole: bool) -> Response:
     if request.path_params["entity"] not in CARD_KINDS:
         return error_page(request, 404, "unknown card type", lang=session.lang)
     context = await _context(request, session, request.query_params.get("base"))
-    template = "ui/cards/lead_body.html" if context["entity"] == "leads" else "ui/cards/party_body.html"
+    kind = "lead" if context["entity"] == "leads" else "party"
+    template = f"ui/cards/{kind}.html" if whole else f"ui/cards/{kind}_body.html"
     return render(request, template, context, lang=session.lang)
 
 
-async def card_documents(request: Request) -> Response:
+@ui_endpoint()
+async def card_documents(request: Request, session: UISession) -> Response:
     """GET /ui/cards/leads/{id}/documents?base=…: the deal's documents from 1C (`get_orders`), as a tree."""
-    try:
-        session = require_session(request)
-    except AccessRefused as exc:
-        return error_page(request, exc.status, str(exc), lang=exc.lang)
     context = await _context(request, session, request.query_params.get("base"))
     base = context["base"]
     if base is None:
@@ -134,21 +126,19 @@ async def card_documents(request: Request) -> Response:
     return render(request, "ui/cards/documents.html", {**context, "tree": document_tree(documents)}, lang=session.lang)
 
 
-async def card_order(request: Request) -> Response:
+@ui_endpoint()
+async def card_order(request: Request, session: UISession) -> Response:
     """POST /ui/cards/leads/{id}/order: create or update the deal's order in 1C, then show its link."""
-    return await _press(request, order=True)
+    return await _press(request, session, order=True)
 
 
-async def card_party(request: Request) -> Response:
+@ui_endpoint()
+async def card_party(request: Request, session: UISession) -> Response:
     """POST /ui/cards/{contacts|companies}/{id}/counterparty: create or update the counterparty in 1C."""
-    return await _press(request, order=False)
+    return await _press(request, session, order=False)
 
 
-async def _press(request: Request, *, order: bool) -> Response:
-    try:
-        session = require_session(request)
-    except AccessRefused as exc:
-        return error_page(request, exc.status, str(exc), lang=exc.lang)
+async def _press(request: Request, session: UISession, *, order: bool) -> Response:
     entity = "leads" if order else request.path_params["entity"]
     if entity not in CARD_KINDS or (not order and entity == "leads"):
         return error_page(request, 404, "unknown card type", lang=session.lang)
