@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test browser-deps lint typecheck bench clean
+.PHONY: install demo test browser-deps postgres-deps lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,19 @@ typecheck: $(STAMP)
 browser-deps:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "chromium missing: browser tests will be skipped"
 
-test: $(STAMP) browser-deps
+# PostgreSQL 15's server programs: the test run and the benchmarks start their own cluster from them (unless
+# AMO1C_TEST_PG names a server to use instead).
+postgres-deps:
+	@[ -n "$$AMO1C_TEST_PG" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; } || echo "postgresql-15 missing: postgres tests will be skipped"
+
+# The suite on SQLite, then every test that uses a database again on PostgreSQL (with the `postgres` tests).
+test: $(STAMP) browser-deps postgres-deps
 	$(BIN)/ruff check backend tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not postgres"
+	AMO1C_TEST_DB=postgres $(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) postgres-deps
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
@@ -41,6 +42,20 @@ def _normalize_url(database_url: str) -> str:
         if database_url.startswith(alias):
             return "postgres://" + database_url[len(alias) :]
     return database_url
+
+
+def is_postgres(database_url: str) -> bool:
+    """True for a PostgreSQL URL: several workers may share the database, so coordination goes through it."""
+    return _normalize_url(database_url).startswith(("postgres://", "psycopg://"))
+
+
+def postgres_connect_args(database_url: str) -> dict[str, Any]:
+    """asyncpg.connect() keyword arguments for a postgres:// URL, read the way Tortoise reads it."""
+    credentials = expand_db_url(_normalize_url(database_url))["credentials"]
+    args = {name: credentials.get(name) for name in ("host", "port", "user", "password", "database")}
+    if "ssl" in credentials:
+        args["ssl"] = credentials["ssl"]
+    return args
 
 
 def sqlite_path(database_url: str) -> str | None:

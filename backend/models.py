@@ -217,9 +217,15 @@ class SyncLogEntry(Model):
 
     class Meta:
         table = "sync_log"
+        # The settings page lists an account's entries newest first by id (keyset pages), optionally of one base,
+        # one outcome or one operation, or finds them by an amoCRM or 1C id; created_at serves the pruning.
         indexes = (
-            Index(fields=("account_id", "created_at")),
-            Index(fields=("account_id", "id_base", "created_at")),
+            Index(fields=("account_id", "id")),
+            Index(fields=("account_id", "id_base", "id")),
+            Index(fields=("account_id", "outcome", "id")),
+            Index(fields=("account_id", "operation", "id")),
+            Index(fields=("account_id", "amo_id")),
+            Index(fields=("account_id", "id_1c")),
             Index(fields=("created_at",)),
         )
 
@@ -287,3 +293,13 @@ class UserPreference(Model):
     class Meta:
         table = "user_preference"
         unique_together = (("account", "user_id", "name"),)
+
+
+class RequestBudgetSlot(Model):
+    """The next free start of an amoCRM request for one account, shared by every worker (PostgreSQL only)."""
+
+    account_id = fields.BigIntField(primary_key=True, generated=False)
+    next_start = fields.DatetimeField()
+
+    class Meta:
+        table = "request_budget"

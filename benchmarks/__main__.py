@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from benchmarks import card_panel, sync_api
+from benchmarks import card_panel, settings_pages, sync_api, workers
 
 logging.basicConfig(level=logging.ERROR)
 sync_api.run()
+workers.run()
 card_panel.run()
+settings_pages.run()

@@ -1,5 +1,10 @@
-"""Shared fixtures: a migrated SQLite database per test, settings, the app with its lifespan, an ASGI client;
-and the rule for tests that need tools outside the virtualenv (the `browser` and `postgres` markers)."""
+"""Shared fixtures: a migrated database per test, settings, the app with its lifespan, an ASGI client; and the rule
+for tests that need tools outside the virtualenv (the `browser` and `postgres` markers).
+
+The database is SQLite, or PostgreSQL with AMO1C_TEST_DB=postgres: then only the tests that use a database (or are
+marked `postgres`) run, each on a fresh copy of a migrated template database on the server named by AMO1C_TEST_PG,
+or on a PostgreSQL 15 cluster this run starts in a temporary directory and stops at the end.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,29 @@ import asyncio
 import importlib.util
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from backend import db
 from backend.amocrm import LocalRequestBudget, RetryPolicy
 from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.settings import Settings
+from backend.testing import postgres as pg
 
 CHROMIUM = Path("/usr/bin/chromium")
-POSTGRES_INITDB = Path("/usr/lib/postgresql/15/bin/initdb")
+POSTGRES_INITDB = pg.PG_BIN / "initdb"
+TEST_DB_VARIABLE = "AMO1C_TEST_DB"  # "postgres" runs the database tests on PostgreSQL
+
+
+def testing_on_postgres() -> bool:
+    """This run puts the tests' databases on PostgreSQL (AMO1C_TEST_DB=postgres)."""
+    return os.environ.get(TEST_DB_VARIABLE, "sqlite") == "postgres"
 
 
 def browser_available() -> bool:
@@ -30,14 +43,17 @@ def browser_available() -> bool:
 
 
 def postgres_available() -> bool:
-    """PostgreSQL 15's server binaries are installed."""
-    return POSTGRES_INITDB.is_file()
+    """A PostgreSQL server is given (AMO1C_TEST_PG) or PostgreSQL 15's server binaries are installed."""
+    return bool(os.environ.get(pg.TEST_PG_VARIABLE)) or pg.binaries_available()
 
 
 # marker -> (is the tool there, what is missing)
 REQUIREMENTS = {
     "browser": (browser_available, f"{CHROMIUM} or the playwright package is missing (make test installs chromium)"),
-    "postgres": (postgres_available, f"{POSTGRES_INITDB} is missing (apt-get install postgresql-15)"),
+    "postgres": (
+        postgres_available,
+        f"{POSTGRES_INITDB} is missing (apt-get install postgresql-15) and {pg.TEST_PG_VARIABLE} names no server",
+    ),
 }
 
 
@@ -68,6 +84,65 @@ def _required_tools(request: pytest.FixtureRequest) -> None:
             require_tool(marker)
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    where = pg.TEST_PG_VARIABLE if os.environ.get(pg.TEST_PG_VARIABLE) else "a temporary PostgreSQL 15 cluster"
+    return f"databases: PostgreSQL ({where})" if testing_on_postgres() else "databases: SQLite"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL run only what touches a database: the tests using `database_url` and those marked postgres."""
+    if not testing_on_postgres():
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        (kept if uses_database or item.get_closest_marker("postgres") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def forget_cached_queries() -> None:
+    """Drop Tortoise's cached INSERT statements; every fixture handing out a database calls it.
+
+    Tortoise caches them per (connection name, table), not per database kind, so a test on PostgreSQL after one
+    on SQLite in the same run would send SQLite's `?` placeholders to PostgreSQL.
+    """
+    EXECUTOR_CACHE.clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pg.PostgresServer]:
+    """AMO1C_TEST_PG's server, or a temporary PostgreSQL 15 cluster for the whole run."""
+    require_tool("postgres")  # session fixtures are set up before the autouse per-test check
+    with pg.postgres_server(os.environ.get(pg.TEST_PG_VARIABLE)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: pg.PostgresServer) -> Iterator[str]:
+    """The name of a PostgreSQL database with every migration applied once per session."""
+    name = pg.unique_name("amo1c_template")
+    url = postgres_server.create_database(name)
+    try:
+        pg.run_in_thread(lambda: db.apply_migrations(url))
+        yield name
+    finally:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def postgres_database_url(postgres_server: pg.PostgresServer, postgres_template: str) -> Iterator[str]:
+    """A fresh migrated PostgreSQL database for one test (a copy of the template), dropped afterwards."""
+    name = pg.unique_name("amo1c_test")
+    url = postgres_server.create_database(name, template=postgres_template)
+    forget_cached_queries()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(name)
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with every migration applied once per session, by the real migration code."""
@@ -77,10 +152,15 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(migrated_template: Path, tmp_path: Path) -> str:
-    """A fresh migrated database for one test."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh migrated database for one test: SQLite, or PostgreSQL with AMO1C_TEST_DB=postgres."""
+    if testing_on_postgres():
+        url: str = request.getfixturevalue("postgres_database_url")
+        return url
+    migrated_template: Path = request.getfixturevalue("migrated_template")
     path = tmp_path / "amo1c.sqlite3"
     shutil.copyfile(migrated_template, path)
+    forget_cached_queries()
     return f"sqlite://{path}"
 
 

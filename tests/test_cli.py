@@ -11,6 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.testing import postgres as pg
+from tests.test_models import MIGRATIONS
+
 GOOD_SECRET = "s" * 48
 
 
@@ -101,7 +104,7 @@ def test_migrate_applies_then_reports_up_to_date(tmp_path: Path) -> None:
     env = amo1c_env(tmp_path, AMO1C_SECRET_KEY=GOOD_SECRET)
     first = run_amo1c("migrate", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "3 migration(s) applied" in first.stdout
+    assert f"{MIGRATIONS} migration(s) applied" in first.stdout
     assert (tmp_path / "db" / "amo1c.sqlite3").exists()
     second = run_amo1c("migrate", env=env, cwd=tmp_path)
     assert second.returncode == 0
@@ -113,3 +116,35 @@ def test_serve_migrates_sqlite_and_answers_healthz(served: tuple[str, subprocess
     response = wait_for(f"{url}/healthz", process)
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server: pg.PostgresServer) -> Iterator[str]:
+    name = pg.unique_name("amo1c_cli")
+    yield postgres_server.create_database(name)
+    postgres_server.drop_database(name)
+
+
+@pytest.mark.postgres
+def test_on_postgres_serve_waits_for_migrate_then_runs_several_workers(tmp_path: Path, empty_postgres_url: str) -> None:
+    env = amo1c_env(tmp_path, AMO1C_SECRET_KEY=GOOD_SECRET, AMO1C_DATABASE_URL=empty_postgres_url)
+    refused = run_amo1c("serve", "--workers", "2", env=env, cwd=tmp_path)
+    assert refused.returncode == 1
+    assert f"the database lacks {MIGRATIONS} migration(s)" in refused.stderr and "amo1c migrate" in refused.stderr
+
+    migrated = run_amo1c("migrate", env=env, cwd=tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"{MIGRATIONS} migration(s) applied" in migrated.stdout
+    assert "up to date" in run_amo1c("migrate", env=env, cwd=tmp_path).stdout
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend", "serve", "--port", str(port), "--workers", "2"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        response = wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        assert response.json() == {"status": "ok"}
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)

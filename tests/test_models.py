@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,10 @@ from backend.models import (
     ProcessedEvent,
     UsedWidgetToken,
 )
+from backend.testing import postgres as pg
+from tests.conftest import forget_cached_queries
+
+MIGRATIONS = 5  # 0005: the sync log indexes of the settings page
 
 
 @pytest.fixture
@@ -47,11 +51,43 @@ async def test_migrations_leave_nothing_pending(database_url: str) -> None:
     assert await db.pending_migrations(database_url) == []
 
 
-async def test_migrations_apply_to_an_empty_database(tmp_path: Path) -> None:
-    url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"
-    assert len(await db.pending_migrations(url)) == 3
-    await db.apply_migrations(url)
-    assert await db.pending_migrations(url) == []
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any table, on SQLite and on PostgreSQL."""
+    forget_cached_queries()
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+        return
+    server: pg.PostgresServer = request.getfixturevalue("postgres_server")
+    name = pg.unique_name("amo1c_empty")
+    yield server.create_database(name)
+    server.drop_database(name)
+
+
+async def test_migrations_apply_to_an_empty_database(empty_database_url: str) -> None:
+    assert len(await db.pending_migrations(empty_database_url)) == MIGRATIONS
+    await db.apply_migrations(empty_database_url)
+    assert await db.pending_migrations(empty_database_url) == []
+
+
+@pytest.mark.postgres
+async def test_postgres_keeps_amocrm_account_ids_as_given_bigints(postgres_database_url: str) -> None:
+    await db.open_database(postgres_database_url)
+    try:
+        rows = await Tortoise.get_connection("default").execute_query_dict(
+            "SELECT table_name, column_name, data_type, column_default FROM information_schema.columns"
+            " WHERE (table_name, column_name) IN (('account', 'id'), ('request_budget', 'account_id'),"
+            " ('request_budget', 'next_start'), ('sync_log', 'request_summary'))"
+        )
+    finally:
+        await db.close_database()
+    columns = {(row["table_name"], row["column_name"]): (row["data_type"], row["column_default"]) for row in rows}
+    assert columns == {
+        ("account", "id"): ("bigint", None),  # amoCRM's id, never a sequence's
+        ("request_budget", "account_id"): ("bigint", None),
+        ("request_budget", "next_start"): ("timestamp with time zone", None),
+        ("sync_log", "request_summary"): ("jsonb", None),
+    }
 
 
 async def test_models_match_the_committed_migrations() -> None:
@@ -120,15 +156,15 @@ async def test_deleting_an_account_removes_its_bases_and_links(database: None) -
     assert await EntityLink.all().count() == 0
 
 
-async def test_migration_0002_keeps_existing_packages_and_their_uniqueness(tmp_path: Path) -> None:
+async def test_migration_0002_keeps_existing_packages_and_their_uniqueness(empty_database_url: str) -> None:
     from tortoise.migrations.api import migrate
 
-    url = f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
+    url = empty_database_url
     await migrate(config=db.tortoise_config(url), target="models.0001_initial")
     connection = Tortoise.get_connection("default")
     await connection.execute_script(
         "INSERT INTO account (id, subdomain, base_domain, name, active, installed_at, updated_at) "
-        "VALUES (1, 'a', 'amocrm.ru', '', 1, '2026-01-01', '2026-01-01');"
+        "VALUES (1, 'a', 'amocrm.ru', '', TRUE, '2026-01-01', '2026-01-01');"
         "INSERT INTO onec_base (id, account_id, id_base, web_address, url_address, param1, param2_enc, created_at,"
         " updated_at) VALUES (1, 1, 'b', 'http://x', 'http://x', 'u', 'p', '2026-01-01', '2026-01-01');"
         "INSERT INTO handler_package (base_id, version, handlers, created_at)"

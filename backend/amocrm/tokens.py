@@ -72,7 +72,8 @@ class TokenStore(Protocol):
         ...
 
     def refresh_lock(self, account_id: int) -> AbstractAsyncContextManager[None]:
-        """Return the lock held while one account's tokens are refreshed; raises nothing."""
+        """Return the lock held while one account's tokens are re-loaded, refreshed and saved; entering it may raise
+        AmoCRMUnreachable when a lock shared between processes cannot be taken."""
         ...
 
 

@@ -59,6 +59,9 @@ def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
         raise InvalidInput("body", "тело запроса должно быть JSON-объектом")
     if _depth(value) > MAX_DEPTH:
         raise InvalidInput("body", f"тело запроса вложено глубже {MAX_DEPTH} уровней")
+    field = _field_with_nul(value)
+    if field is not None:
+        raise InvalidInput(field, f'поле "{field}" содержит символ NUL (\\u0000): уберите его')
     return Payload(value)
 
 
@@ -74,6 +77,22 @@ def _depth(value: Any) -> int:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, level + 1) for child in children)
     return deepest
+
+
+def _field_with_nul(body: dict[str, Any]) -> str | None:
+    """The top-level key whose key or value holds a NUL character anywhere (PostgreSQL cannot store one)."""
+    for key, value in body.items():
+        stack = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str) and "\x00" in item:
+                return key.replace("\x00", "\\u0000")
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return None
 
 
 def _reject_constant(name: str) -> Any:

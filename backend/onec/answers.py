@@ -11,6 +11,9 @@ from backend.onec.records import Document, Saved
 from backend.onec.wire import EXCERPT_CHARS
 
 DOCUMENT_TEXT_KEYS = ("doc_type", "parent_link", "google_drive_id", "google_drive_link")
+# What amo1c stores of an answer must fit its columns: PostgreSQL enforces varchar lengths (and refuses NUL).
+MAX_ID_1C = 100
+MAX_VERSION = 64
 
 
 def _shown(data: Any) -> str:
@@ -37,6 +40,16 @@ def _required_text(data: Mapping[str, Any], key: str, operation: str, where: str
     text = _scalar_text(data.get(key))
     if not text:
         raise _bad(operation, f"нет поля «{where}{key}» или оно пустое", data)
+    return text
+
+
+def _stored_text(data: Mapping[str, Any], key: str, operation: str, max_length: int | None = None) -> str:
+    """Like _required_text for a value amo1c stores: no NUL character, at most `max_length` characters."""
+    text = _required_text(data, key, operation)
+    if "\x00" in text:
+        raise _bad(operation, f"поле «{key}» содержит символ NUL", data)
+    if max_length is not None and len(text) > max_length:
+        raise _bad(operation, f"поле «{key}» длиннее {max_length} символов", data)
     return text
 
 
@@ -75,18 +88,18 @@ def read_documents(data: Any) -> list[Document]:
 def read_saved(data: Any, operation: str) -> Saved:
     """Return the `{link, id_1c}` answer of `new_lead`/`new_order` (a numeric id_1c becomes text).
 
-    Raises OneCBadAnswer when it is not an object or either field is missing or empty.
+    Raises OneCBadAnswer when it is not an object, either field is missing or empty, or cannot be stored.
     """
     if not isinstance(data, Mapping):
         raise _bad(operation, "ожидается объект с полями link и id_1c", data)
-    return Saved(link=_required_text(data, "link", operation), id_1c=_required_text(data, "id_1c", operation))
+    return Saved(link=_stored_text(data, "link", operation), id_1c=_stored_text(data, "id_1c", operation, MAX_ID_1C))
 
 
 def read_version(data: Any, operation: str) -> str:
     """Return the handlers version of a `{"version": …}` answer as text (1C may send a number).
 
-    Raises OneCBadAnswer when it is not an object or the version is missing or empty.
+    Raises OneCBadAnswer when it is not an object or the version is missing, empty or cannot be stored.
     """
     if not isinstance(data, Mapping):
         raise _bad(operation, "ожидается объект с полем version", data)
-    return _required_text(data, "version", operation)
+    return _stored_text(data, "version", operation, MAX_VERSION)

@@ -22,19 +22,21 @@ PRUNE_EVERY = 200  # writes between two prunes in one process
 
 
 def mask(value: Any, depth: int = 0) -> Any:
-    """A copy of a request body safe to store: secrets replaced by ***, long text and lists shortened."""
+    """A copy of a request body safe to store: secrets replaced by ***, long text and lists shortened, NUL
+    characters (which PostgreSQL cannot store) replaced by U+FFFD."""
     if isinstance(value, dict):
         if depth >= MAX_DEPTH:
             return "{…}"
         masked: dict[str, Any] = {}
         for key, item in list(value.items())[:MAX_ITEMS]:
-            lowered = str(key).lower()
+            name = storable(str(key))
+            lowered = name.lower()
             if lowered in SECRET_KEYS:
-                masked[str(key)] = "***"
+                masked[name] = "***"
             elif lowered in BULKY_KEYS:
-                masked[str(key)] = f"<{len(repr(item))} символов>"
+                masked[name] = f"<{len(repr(item))} символов>"
             else:
-                masked[str(key)] = mask(item, depth + 1)
+                masked[name] = mask(item, depth + 1)
         if len(value) > MAX_ITEMS:
             masked["…"] = f"ещё {len(value) - MAX_ITEMS} полей"
         return masked
@@ -43,9 +45,19 @@ def mask(value: Any, depth: int = 0) -> Any:
         if len(value) > MAX_ITEMS:
             items.append(f"… ещё {len(value) - MAX_ITEMS}")
         return items
-    if isinstance(value, str) and len(value) > MAX_TEXT:
-        return value[:MAX_TEXT] + "…"
+    if isinstance(value, str):
+        return storable(value[:MAX_TEXT] + "…" if len(value) > MAX_TEXT else value)
     return value
+
+
+def storable(text: str) -> str:
+    """`text` with NUL characters replaced by U+FFFD: PostgreSQL refuses them in text and JSON columns."""
+    return text.replace("\x00", "\ufffd")
+
+
+def _column(text: str | None, max_length: int | None) -> str | None:
+    # What 1C answered can be longer than the column (PostgreSQL enforces varchar lengths, SQLite does not).
+    return None if text is None else storable(text[:max_length])
 
 
 @dataclass
@@ -74,14 +86,14 @@ class SyncLog:
         try:
             await SyncLogEntry.create(
                 account_id=record.account_id,
-                id_base=record.id_base,
+                id_base=_column(record.id_base, 100),
                 direction=record.direction,
                 operation=record.operation,
                 amo_id=record.amo_id,
-                id_1c=record.id_1c,
+                id_1c=_column(record.id_1c, 100),
                 outcome=Outcome.OK if error is None else Outcome.ERROR,
                 http_status=status,
-                error=error,
+                error=_column(error, None),
                 duration_ms=duration_ms,
                 request_summary=mask(record.summary) if record.summary is not None else None,
             )

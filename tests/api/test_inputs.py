@@ -189,3 +189,19 @@ async def test_deeply_nested_bodies_never_answer_500(world: World) -> None:
         response = await world.client.post("/update_handlers/set_handlers", content=raw, headers=ADMIN_AUTH)
         statuses.add(response.status_code)
     assert 500 not in statuses, statuses
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"id_1c": "a\x00b"}, "id_1c"),
+        ({"link": "http://1c/\x00"}, "link"),
+        ({"extra": {"deep": ["x\x00"]}}, "extra"),
+        ({"x\x00y": "z"}, "x\\u0000y"),
+    ],
+)
+async def test_a_nul_character_anywhere_is_400_naming_the_field(world: World, body: dict[str, Any], field: str) -> None:
+    # PostgreSQL stores no NUL in text or JSON: refusing it up front keeps both databases answering alike.
+    response = await world.post("/sync/clients_contacts", ok(world, name="Анна", **body))
+    assert_envelope_failure(response, 400, f'"{field}"', "NUL")
+    assert world.api_calls() == 0

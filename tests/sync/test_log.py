@@ -50,3 +50,12 @@ async def test_sync_log_write_never_raises(database: None) -> None:
     log = SyncLog(timedelta(days=30))
     record = LogRecord(Direction.FROM_1C, "x" * 500)  # longer than the column allows
     await log.write(record, status=500, error="boom", duration_ms=1)
+
+
+async def test_sync_log_keeps_entries_with_nul_characters_and_overlong_ids(database: None) -> None:
+    log = SyncLog(timedelta(days=30))
+    record = LogRecord(Direction.TO_1C, "new_lead", id_base="b\x00", id_1c="1" * 150, summary={"k\x00": ["v\x00"]})
+    await log.write(record, status=200, error="e\x00", duration_ms=1)
+    entry = await SyncLogEntry.get()
+    assert entry.id_base == "b\ufffd" and entry.id_1c == "1" * 100 and entry.error == "e\ufffd"
+    assert entry.request_summary == {"k\ufffd": ["v\ufffd"]}
