@@ -74,12 +74,15 @@ async def verify_widget_token(services: Services, token: str | None, request: Re
         account_id, user_id = int(claims["account_id"]), int(claims["user_id"])
     except (TypeError, ValueError):
         raise WidgetTokenError(401, "widget token has malformed ids") from None
+    jti = str(claims["jti"])
+    if not jti or len(jti) > 128 or "\x00" in jti:
+        raise WidgetTokenError(401, "widget token has a malformed jti")
     account = await Account.get_or_none(id=account_id)
     if account is None or not account.active:
         raise WidgetTokenError(403, "amo1c is not installed in this amoCRM account")
     expires_at = datetime.fromtimestamp(int(claims["exp"]) + CLOCK_LEEWAY, UTC)
     try:
-        await UsedWidgetToken.create(jti=str(claims["jti"])[:128], expires_at=expires_at)
+        await UsedWidgetToken.create(jti=jti, expires_at=expires_at)
     except IntegrityError:
         raise WidgetTokenError(401, "widget token already used") from None
     await UsedWidgetToken.filter(expires_at__lt=datetime.now(UTC)).delete()  # indexed, and rare: one per card open

@@ -115,3 +115,11 @@ async def test_configured_extra_origin_is_allowed(fake_amocrm: FakeAmoCRM, setti
     ):
         response = await client.options("/ui/session", headers={"Origin": "https://crm.example.org"})
     assert response.status_code == 204
+
+
+@pytest.mark.parametrize("jti", ["x" * 129, "a\x00b"])
+async def test_a_malformed_jti_is_refused(
+    amo_client: httpx.AsyncClient, account: Account, settings: Settings, jti: str
+) -> None:
+    response = await exchange(amo_client, widget_jwt(settings, account.id, jti=jti))
+    assert response.status_code == 401
