@@ -24,7 +24,8 @@ from backend.settings import Settings
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
-from backend.ui import cards, demo_login, pages, session
+from backend.ui import cards, demo_login, session
+from backend.ui import settings as settings_pages
 from backend.ui.render import make_templates
 from backend.ui.tokens import UITokens
 
@@ -85,7 +86,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *oauth.routes,
         *session.routes,
         *cards.routes,
-        *pages.routes,
+        *settings_pages.routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     if settings.mode == "demo":

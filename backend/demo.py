@@ -17,8 +17,10 @@ from backend.app import create_app
 from backend.demo_data import (
     DemoBase,
     DemoSeedError,
+    fail_documents_call,
     install_through_callback,
     push_sample_data,
+    push_settings_samples,
     set_demo_event_rule,
 )
 from backend.fakes.amocrm import FakeAmoCRM
@@ -32,6 +34,7 @@ DEMO_CLIENT_SECRET = "demo-client-secret-for-the-fake-amocrm-only"
 DEMO_ONEC_LOGIN = "Администратор"
 DEMO_ONEC_PASSWORD = "demo-1c-password"
 DEMO_ID_BASE = "demo-trade"
+DEMO_ADMIN = ("admin", "admin")  # AMO1C_ADMIN_USER/PASSWORD of the demo: uploads handler packages
 
 
 class DemoError(Exception):
@@ -97,8 +100,8 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         amocrm_client_id=DEMO_CLIENT_ID,
         amocrm_client_secret=DEMO_CLIENT_SECRET,
         amocrm_base_url=amocrm_url,
-        admin_user="admin",
-        admin_password="admin",
+        admin_user=DEMO_ADMIN[0],
+        admin_password=DEMO_ADMIN[1],
         onec_allow_private=True,
     )
     _fresh_database(settings.database_url)
@@ -124,6 +127,10 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         )
         synced = asyncio.run(push_sample_data(amo1c.url, account.id, base))
         fake_onec.generate_documents(synced["order"], 14)  # the synced order's documents, as 1C would hold them
+        fields = {entity: {f.name: f.id for f in account.custom_fields[entity]} for entity in account.custom_fields}
+        asyncio.run(push_settings_samples(amo1c.url, account.id, base, fields, DEMO_ADMIN))
+        fake_onec.fail_next(1, status=503, body="Сервис 1С временно недоступен: идёт обновление", type="get_orders")
+        asyncio.run(fail_documents_call(amo1c.url, deal_id, DEMO_ID_BASE))  # the log's "send again" has a call
     except DemoSeedError as exc:
         for server in reversed(servers):
             server.stop()
@@ -149,7 +156,8 @@ def describe(world: DemoWorld) -> str:
             f"    another deal      {world.amo1c.url}/ui/demo/login?to=/ui/cards/leads/{world.deal_id}"
             "  (its documents; «Создать заказ в 1С» sends it to the fake 1C)",
             f"    company card      {world.amo1c.url}/ui/demo/login?to=/ui/cards/companies/{world.synced['company']}",
-            f"    settings page     {world.amo1c.url}/ui/demo/login?to=/ui/settings",
+            f"    settings page     {world.amo1c.url}/ui/demo/login?to=/ui/settings"
+            "  (bases, field mapping, event rules, handler packages, sync log)",
             f"  fake amoCRM         {world.amocrm.url}",
             f"    demo account      {world.amocrm.url}/_fake/accounts/{world.account_id}/state",
             f"    request log       {world.amocrm.url}/_fake/requests",
@@ -162,7 +170,7 @@ def describe(world: DemoWorld) -> str:
             "  paid, so the demo event rule moved the deal, with a note for each 1C event.",
             f"  Another 1C counterparty matched contact {world.synced['known_contact']} by phone: no duplicate.",
             f"    sync API description   {world.amo1c.url}/sync/openapi.json",
-            "    sync log               var/demo.sqlite3, table sync_log",
+            "    sync log               the settings page's «Журнал обмена» (one failed call into 1C to send again)",
             "",
         ]
     )

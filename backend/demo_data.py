@@ -107,3 +107,58 @@ async def push_sample_data(amo1c_url: str, account_id: int, base: DemoBase) -> d
         ):
             await call("/sync/process_event", {"id": order, **event})
     return {"contact": person, "known_contact": known, "company": company, "order": order}
+
+
+SAMPLE_ROWS = {  # entity → amoCRM field name → 1C field, as 1C's *_save_fields would send them
+    "clients_contacts": ("contacts", {"Должность": "Должность", "Email": "ЭлектроннаяПочта"}),
+    "clients_companies": ("companies", {"ИНН": "ИНН", "Адрес": "ЮридическийАдрес"}),
+    "leads": ("leads", {"Номер заказа 1С": "НомерЗаказа", "Долг": "СуммаДолга"}),
+}
+SAMPLE_PACKAGES = (
+    {"ОбщийМодуль.amo1c_Обмен": "Процедура ОтправитьЗаказ(Заказ) Экспорт\n\t// версия 1\nКонецПроцедуры"},
+    {
+        "ОбщийМодуль.amo1c_Обмен": "Процедура ОтправитьЗаказ(Заказ) Экспорт\n\t// версия 2: с оплатами\nКонецПроцедуры",
+        "HTTPСервис.amo1c": "Функция handlerPOST(Запрос)\n\tВозврат amo1c_Обмен.Обработать(Запрос);\nКонецФункции",
+    },
+)
+
+
+async def push_settings_samples(
+    amo1c_url: str, account_id: int, base: DemoBase, fields: dict[str, dict[str, int]], admin: tuple[str, str]
+) -> None:
+    """What the settings pages show: correspondence rows and two handler packages as 1C stores them, and one
+    call from 1C that fails (an event for an order amo1c does not know) for the sync log."""
+    envelope: dict[str, Any] = {"key": account_id, "id_base": base.id_base}
+    async with httpx.AsyncClient(base_url=amo1c_url, timeout=30.0) as http:
+        for name, (entity, rows) in SAMPLE_ROWS.items():
+            mapped = {f"p_{fields[entity][amo_name]}": onec_field for amo_name, onec_field in rows.items()}
+            await _expect(http, f"/sync/{name}_save_fields", {**envelope, **mapped}, _basic(base.login, base.password))
+        for package in SAMPLE_PACKAGES:
+            await _expect(http, "/update_handlers/set_handlers", {**envelope, "handlers": package}, _basic(*admin))
+        unknown = {**envelope, "id_1c": "b3f1c2d4-0099-11ef-a1b2-001dd8b71c01", "event_name": "shipment"}
+        await _expect(http, "/sync/process_event", unknown, _basic(base.login, base.password), status=409)
+
+
+async def fail_documents_call(amo1c_url: str, deal_id: int, id_base: str) -> None:
+    """Open a deal's documents as the demo admin while the fake 1C refuses: a failed call into 1C for the log."""
+    async with httpx.AsyncClient(base_url=amo1c_url, timeout=30.0) as http:
+        login = await http.get("/ui/demo/login", params={"to": f"/ui/cards/leads/{deal_id}"})
+        token = httpx.URL(login.headers.get("location", "")).params.get("token", "")
+        answer = await http.get(
+            f"/ui/cards/leads/{deal_id}/documents", params={"base": id_base}, headers={"X-UI-Token": token}
+        )
+    if answer.status_code != 502:
+        raise DemoSeedError(f"the documents call was expected to fail, it answered {answer.status_code}")
+
+
+def _basic(login: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
+async def _expect(
+    http: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str], *, status: int = 200
+) -> None:
+    response = await http.post(path, json=body, headers=headers)
+    if response.status_code != status:
+        raise DemoSeedError(f"{path} answered {response.status_code}: {response.text}")

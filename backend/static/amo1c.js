@@ -1,6 +1,7 @@
 /* amo1c framed pages: talk to the widget that frames them (see widget/script.js).
  * - tell a card's frame height to the widget so the panel fits its content;
- * - take a renewed UI token from the widget and use it for the next htmx requests.
+ * - take a renewed UI token from the widget and use it for the next htmx requests;
+ * - show times in the viewer's time zone.
  * Messages are accepted only from amoCRM account origins and the origins this server was configured with. */
 (function () {
   "use strict";
@@ -18,6 +19,23 @@
     }
     document.body.setAttribute("hx-headers", JSON.stringify({ "X-UI-Token": data.token }));
   });
+
+  // Times are rendered in UTC; show them in the viewer's own time zone.
+  function localTimes() {
+    var english = document.documentElement.lang === "en";
+    var items = document.querySelectorAll("time.amo1c-time[datetime]:not([data-local])");
+    for (var i = 0; i < items.length; i++) {
+      var moment = new Date(items[i].getAttribute("datetime"));
+      if (!isNaN(moment.getTime())) {
+        items[i].textContent = moment.toLocaleString(english ? "en-GB" : "ru-RU", {
+          day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit"
+        });
+        items[i].setAttribute("data-local", "");
+      }
+    }
+  }
+  localTimes();
+  document.addEventListener("htmx:afterSettle", localTimes);
 
   if (window.parent === window) {
     return;

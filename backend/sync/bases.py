@@ -146,3 +146,61 @@ async def mark_seen(base: OneCBase) -> None:
     if base.last_seen_at is None or now - base.last_seen_at >= LAST_SEEN_RESOLUTION:
         await OneCBase.filter(id=base.id).update(last_seen_at=now)
         base.last_seen_at = now
+
+
+async def add_base(account: Account, address: BaseAddress, secrets: SecretBox) -> OneCBase:
+    """Link a new base from the settings page (1C has not called yet); raises InvalidInput naming the field."""
+    _check_base_fields(address.param1, address.web_address, address.url_address)
+    if not address.id_base.strip() or len(address.id_base) > 100:
+        raise InvalidInput("id_base", "укажите идентификатор базы (id_base) длиной до 100 символов")
+    if not address.param2:
+        raise InvalidInput("param2", "укажите пароль пользователя 1С")
+    try:
+        async with in_transaction():
+            return await OneCBase.create(
+                account=account,
+                id_base=address.id_base.strip(),
+                web_address=address.web_address,
+                url_address=address.url_address,
+                param1=address.param1,
+                param2_enc=secrets.encrypt(address.param2),
+            )
+    except IntegrityError:
+        raise InvalidInput("id_base", f'база "{address.id_base.strip()}" уже связана с этим аккаунтом') from None
+
+
+async def change_base(
+    base: OneCBase,
+    *,
+    web_address: str,
+    url_address: str,
+    param1: str,
+    param2: str | None,
+    secrets: SecretBox,
+) -> OneCBase:
+    """Change a base's addresses and login; `param2` None keeps the stored password; raises InvalidInput."""
+    _check_base_fields(param1, web_address, url_address)
+    base.web_address = web_address
+    base.url_address = url_address
+    base.param1 = param1
+    if param2:
+        base.param2_enc = secrets.encrypt(param2)
+    await base.save(update_fields=["web_address", "url_address", "param1", "param2_enc", "updated_at"])
+    return base
+
+
+def _check_base_fields(param1: str, web_address: str, url_address: str) -> None:
+    check_address("web_address", web_address)
+    check_address("url_address", url_address)
+    if len(web_address) > 2000 or len(url_address) > 2000:
+        raise InvalidInput("web_address", "адрес длиннее 2000 символов")
+    if not param1 or len(param1) > 255:
+        raise InvalidInput("param1", "укажите логин пользователя 1С (до 255 символов)")
+
+
+async def remember_handlers_version(base: OneCBase, version: str) -> None:
+    """Keep the handlers version 1C last reported for the base (shown when 1C cannot be asked)."""
+    version = version[:64]
+    if base.handlers_version != version:
+        await OneCBase.filter(id=base.id).update(handlers_version=version)
+        base.handlers_version = version

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.models import FieldMapping, MappingKind, OneCBase
@@ -101,3 +102,52 @@ async def replace_rows(base: OneCBase, kind: MappingKind, rows: Iterable[Mapping
 async def enabled_rows(base: OneCBase, kind: MappingKind) -> list[FieldMapping]:
     """The enabled rows of `kind` for `base`, in a stable order."""
     return await FieldMapping.filter(base_id=base.id, kind=kind, enabled=True).order_by("amo_field_id")
+
+
+async def add_row(base: OneCBase, kind: MappingKind, row: MappingRow) -> FieldMapping:
+    """Add one row of `kind` to `base`; raises InvalidInput when that amoCRM field already has a row."""
+    _check_row(row)
+    try:
+        return await FieldMapping.create(
+            base_id=base.id,
+            kind=kind,
+            amo_field_id=row.amo_field_id,
+            amo_field_name=row.amo_field_name[:255],
+            onec_field=row.onec_field,
+            enabled=row.enabled,
+        )
+    except IntegrityError:
+        raise InvalidInput("amo_field_id", _duplicate(row)) from None
+
+
+async def change_row(mapping: FieldMapping, row: MappingRow) -> FieldMapping:
+    """Change a stored row; raises InvalidInput when another row of its table already maps that amoCRM field."""
+    _check_row(row)
+    taken = (
+        await FieldMapping.filter(base_id=mapping.base_id, kind=mapping.kind, amo_field_id=row.amo_field_id)
+        .exclude(id=mapping.id)
+        .exists()
+    )
+    if taken:
+        raise InvalidInput("amo_field_id", _duplicate(row))
+    mapping.amo_field_id = row.amo_field_id
+    mapping.amo_field_name = row.amo_field_name[:255]
+    mapping.onec_field = row.onec_field
+    mapping.enabled = row.enabled
+    try:
+        await mapping.save()
+    except IntegrityError:
+        raise InvalidInput("amo_field_id", _duplicate(row)) from None
+    return mapping
+
+
+def _check_row(row: MappingRow) -> None:
+    if not row.onec_field.strip():
+        raise InvalidInput("onec_field", "укажите поле 1С")
+    if len(row.onec_field) > 255:
+        raise InvalidInput("onec_field", "имя поля 1С длиннее 255 символов")
+
+
+def _duplicate(row: MappingRow) -> str:
+    name = row.amo_field_name or str(row.amo_field_id)
+    return f"для поля amoCRM «{name}» строка уже есть: измените её вместо новой"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backend.ui.settings_texts import SETTINGS_TEXTS
 from backend.ui.tokens import Lang
 
 TEXTS: dict[str, dict[Lang, str]] = {
@@ -34,20 +35,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "party.create": {"ru": "Создать контрагента в 1С", "en": "Create the counterparty in 1C"},
     "party.update": {"ru": "Обновить контрагента в 1С", "en": "Update the counterparty in 1C"},
     "party.done": {"ru": "Контрагент сохранён в 1С.", "en": "The counterparty is saved in 1C."},
-    "settings.title": {"ru": "Настройки amo1c", "en": "amo1c settings"},
-    "settings.bases": {"ru": "Базы 1С", "en": "1C bases"},
-    "settings.no_bases": {
-        "ru": "Ни одна база 1С ещё не связана: база связывается вызовом /sync/base из 1С.",
-        "en": "No 1C base is linked yet: 1C links one by calling /sync/base.",
-    },
-    "settings.web_address": {"ru": "Адрес обработчиков", "en": "Handlers address"},
-    "settings.last_seen": {"ru": "1С обращалась", "en": "Last heard from 1C"},
-    "settings.never": {"ru": "ещё не обращалась", "en": "never"},
-    "settings.handlers_version": {"ru": "Версия обработчиков", "en": "Handlers version"},
     "admin_only": {
         "ru": "Эта страница доступна только администраторам аккаунта amoCRM.",
         "en": "Only amoCRM account administrators can open this page.",
     },
+    **SETTINGS_TEXTS,
 }
 
 

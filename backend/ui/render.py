@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -19,8 +21,32 @@ HTMX_FILE = "htmx-2.0.11.min.js"
 
 
 def make_templates() -> Jinja2Templates:
-    """The Jinja2 environment of every page (autoescaping on)."""
-    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+    """The Jinja2 environment of every page (autoescaping on), with the `when` and `filesize` filters."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.filters["when"] = when
+    templates.env.filters["filesize"] = filesize
+    return templates
+
+
+def when(moment: datetime | None) -> Markup:
+    """A moment as `<time>` in UTC; amo1c.js rewrites it in the viewer's own time zone."""
+    if moment is None:
+        return Markup("")
+    utc = moment.astimezone(UTC)
+    text = utc.strftime("%d.%m.%Y %H:%M") + " UTC"
+    return Markup('<time class="amo1c-time" datetime="{}">{}</time>').format(utc.isoformat(), escape(text))
+
+
+def filesize(size: int, lang: Lang = "ru") -> str:
+    """A byte count for people: 812 Б, 12,4 КБ, 1,2 МБ (B, KB, MB in English)."""
+    units = ("Б", "КБ", "МБ") if lang == "ru" else ("B", "KB", "MB")
+    value, unit = float(size), units[0]
+    for next_unit in units[1:]:
+        if value < 1024:
+            break
+        value, unit = value / 1024, next_unit
+    text = f"{value:.0f}" if unit == units[0] else f"{value:.1f}"
+    return f"{text.replace('.', ',') if lang == 'ru' else text}\u00a0{unit}"
 
 
 def render(

@@ -7,7 +7,11 @@ database while amo1c runs: it is migrated before the server starts and everythin
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -186,3 +190,53 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parents[2] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A running `amo1c demo` (a subprocess, as a person starts it) and what it printed."""
+
+    amo1c: str
+    amocrm: str
+    onec: str
+    account_id: int
+    deal_id: int  # the deal with sample documents
+    order_deal_id: int  # the deal 1C synced as its order
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    ports = {"amo1c": free_port(), "amocrm": free_port(), "onec": free_port()}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AMO1C_")}
+    workdir = tmp_path_factory.mktemp("demo")
+    # stderr goes to a file: a pipe nobody reads would block the demo once its log filled the pipe
+    with (workdir / "stderr.log").open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "backend", "demo", "--port", str(ports["amo1c"]),
+             "--amocrm-port", str(ports["amocrm"]), "--onec-port", str(ports["onec"])],
+            cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
+        )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        printed = ""
+        for line in process.stdout:
+            printed += line
+            if line.strip().startswith("sync log"):  # the last line about what runs where
+                break
+        found = [
+            re.search(pattern, printed)
+            for pattern in (
+                r"_fake/accounts/(\d+)/state",
+                r"demo deal (\d+) has sample 1C documents",
+                r"and deal (\d+):",
+            )
+        ]
+        assert all(found), f"the demo did not start: {printed} {(workdir / 'stderr.log').read_text()}"
+        account_id, deal_id, order_deal_id = (int(match.group(1)) for match in found if match)
+        yield Demo(
+            f"http://{HOST}:{ports['amo1c']}", f"http://{HOST}:{ports['amocrm']}", f"http://{HOST}:{ports['onec']}",
+            account_id, deal_id, order_deal_id,
+        )  # fmt: skip
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

@@ -2,53 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import BrowserPage, artifacts_dir, free_port
+from tests.e2e.conftest import BrowserPage, Demo, artifacts_dir
 
 pytestmark = pytest.mark.browser
-
-
-@dataclass
-class Demo:
-    """A running `amo1c demo` and what it printed."""
-
-    amo1c: str
-    onec: str
-    deal_id: int
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    ports = {"amo1c": free_port(), "amocrm": free_port(), "onec": free_port()}
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AMO1C_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backend", "demo", "--port", str(ports["amo1c"]),
-         "--amocrm-port", str(ports["amocrm"]), "--onec-port", str(ports["onec"])],
-        cwd=tmp_path_factory.mktemp("demo"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    printed = ""
-    for line in process.stdout:
-        printed += line
-        if "demo deal" in line:
-            break
-    match = re.search(r"demo deal (\d+) has sample 1C documents", printed)
-    assert match, f"the demo did not start: {printed}"
-    try:
-        yield Demo(f"http://127.0.0.1:{ports['amo1c']}", f"http://127.0.0.1:{ports['onec']}", int(match.group(1)))
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
 
 
 def test_demo_deal_panel_shows_documents_and_creates_the_order(demo: Demo, browser_page: BrowserPage) -> None:

@@ -1,0 +1,9 @@
+"""The settings pages framed in the widget's advanced settings (admins only, scoped to the session's account)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from backend.ui.settings import bases, handlers, log, mapping, rules
+
+routes: list[BaseRoute] = [*bases.routes, *mapping.routes, *rules.routes, *handlers.routes, *log.routes]

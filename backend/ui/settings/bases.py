@@ -1,0 +1,188 @@
+"""Settings: the account's linked 1C bases — list, link, edit, unlink, and asking 1C whether it answers.
+
+The base's password is write-only here: no response carries it, and an edit form left empty keeps it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from backend.models import HandlerPackage, OneCBase
+from backend.onec import OneCError
+from backend.sync.bases import BaseAddress, add_base, change_base, remember_handlers_version
+from backend.sync.errors import InvalidInput
+from backend.sync.handlers import latest_package
+from backend.ui.i18n import translator
+from backend.ui.settings.common import (
+    account_of,
+    base_of,
+    bases_of,
+    form_text,
+    fragment,
+    section,
+    services_of,
+    settings_endpoint,
+)
+from backend.ui.tokens import UISession
+
+TAB = "bases"
+ADDRESS_FIELDS = ("web_address", "url_address")
+
+
+@dataclass(frozen=True)
+class BaseItem:
+    """A base as its card shows it: the base and the newest handler package stored for it."""
+
+    base: OneCBase
+    latest: HandlerPackage | None
+
+
+async def _item(base: OneCBase) -> BaseItem:
+    return BaseItem(base, await latest_package(base))
+
+
+@settings_endpoint
+async def bases_page(request: Request, session: UISession) -> Response:
+    """GET /ui/settings: the account's bases (their 1C versions load right after), and the link form."""
+    items = [await _item(base) for base in await bases_of(session)]
+    return section(request, session, "ui/settings/bases.html", {"items": items, "values": {}}, tab=TAB)
+
+
+@settings_endpoint
+async def base_card(request: Request, session: UISession) -> Response:
+    """GET /ui/settings/bases/{id}: the base's card (what "cancel" of the edit form shows)."""
+    base = await base_of(session, request.path_params["base_id"])
+    return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
+
+
+@settings_endpoint
+async def base_edit(request: Request, session: UISession) -> Response:
+    """GET /ui/settings/bases/{id}/edit: the card as a form (the password field empty: "keep it")."""
+    base = await base_of(session, request.path_params["base_id"])
+    values = {"web_address": base.web_address, "url_address": base.url_address, "param1": base.param1}
+    return fragment(request, session, "ui/settings/base_edit.html", {"base": base, "values": values, "errors": {}})
+
+
+@settings_endpoint
+async def base_link(request: Request, session: UISession) -> Response:
+    """POST /ui/settings/bases: link a base; its card (200) or the form with what to fix (422)."""
+    form = await request.form()
+    password = form.get("param2")
+    values = _values(form, "id_base", "web_address", "url_address", "param1")
+    t = translator(session.lang)
+    errors = _check(values, t)
+    if not values["id_base"] or len(values["id_base"]) > 100:
+        errors["id_base"] = t("bases.error.id_base")
+    if not isinstance(password, str) or not password:
+        errors["param2"] = t("bases.error.password")
+    if not errors:
+        address = BaseAddress(values["id_base"], values["web_address"], values["url_address"], values["param1"],
+                              str(password))  # fmt: skip
+        try:
+            base = await add_base(await account_of(session), address, services_of(request).secrets)
+            return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
+        except InvalidInput as exc:
+            errors[exc.field] = t("bases.error.taken") if exc.field == "id_base" else str(exc)
+    response = fragment(request, session, "ui/settings/base_new.html", {"values": values, "errors": errors}, status=422)
+    response.headers["HX-Retarget"] = "#amo1c-base-new"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@settings_endpoint
+async def base_update(request: Request, session: UISession) -> Response:
+    """PUT /ui/settings/bases/{id}: change addresses, login and (when typed) the password; card or 422 form."""
+    base = await base_of(session, request.path_params["base_id"])
+    form = await request.form()
+    values = _values(form, "web_address", "url_address", "param1")
+    errors = _check(values, translator(session.lang))
+    if errors:
+        context = {"base": base, "values": values, "errors": errors}
+        return fragment(request, session, "ui/settings/base_edit.html", context, status=422)
+    password = form.get("param2")
+    await change_base(
+        base,
+        web_address=values["web_address"],
+        url_address=values["url_address"],
+        param1=values["param1"],
+        param2=password if isinstance(password, str) and password else None,
+        secrets=services_of(request).secrets,
+    )
+    return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
+
+
+@settings_endpoint
+async def base_unlink(request: Request, session: UISession) -> Response:
+    """DELETE /ui/settings/bases/{id}: unlink the base with its correspondence, packages and links; empty 200."""
+    base = await base_of(session, request.path_params["base_id"])
+    await base.delete()
+    return Response(status_code=200, headers={"Vary": "HX-Request", "Cache-Control": "no-store"})
+
+
+@settings_endpoint
+async def base_live(request: Request, session: UISession) -> Response:
+    """GET /ui/settings/bases/{id}/live: ask 1C its handlers version; 200 with it, or 502 with 1C's error."""
+    return await _ask_1c(request, session, checked=False)
+
+
+@settings_endpoint
+async def base_check(request: Request, session: UISession) -> Response:
+    """POST /ui/settings/bases/{id}/check: "check the connection" — the same question, answered in words."""
+    return await _ask_1c(request, session, checked=True)
+
+
+async def _ask_1c(request: Request, session: UISession, *, checked: bool) -> Response:
+    base = await base_of(session, request.path_params["base_id"])
+    onec, conn = services_of(request).onec.for_base(base)
+    context: dict[str, Any] = {"base": base, "checked": checked}
+    started = time.perf_counter()
+    try:
+        version = await onec.get_handlers_version(conn)
+    except OneCError as exc:
+        context["error"] = str(exc)
+        return fragment(request, session, "ui/settings/base_live.html", context, status=502)
+    await remember_handlers_version(base, version)
+    context.update(version=version, took_ms=round((time.perf_counter() - started) * 1000))
+    return fragment(request, session, "ui/settings/base_live.html", context)
+
+
+def _values(form: Any, *names: str) -> dict[str, str]:
+    return {name: form_text(form, name) for name in names}
+
+
+def _check(values: dict[str, str], t: Any) -> dict[str, str]:
+    """What is wrong with the address and login fields, by field name, in the page's language."""
+    errors: dict[str, str] = {}
+    for name in ADDRESS_FIELDS:
+        if not _is_address(values[name]):
+            errors[name] = t("bases.error.address")
+    if not values["param1"] or len(values["param1"]) > 255:
+        errors["param1"] = t("bases.error.login")
+    return errors
+
+
+def _is_address(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and len(value) <= 2000
+    except ValueError:
+        return False
+
+
+routes = [
+    Route("/ui/settings", bases_page, methods=["GET"], name="settings_bases"),
+    Route("/ui/settings/bases", base_link, methods=["POST"], name="settings_base_link"),
+    Route("/ui/settings/bases/{base_id:int}", base_card, methods=["GET"], name="settings_base"),
+    Route("/ui/settings/bases/{base_id:int}", base_update, methods=["PUT"], name="settings_base_update"),
+    Route("/ui/settings/bases/{base_id:int}", base_unlink, methods=["DELETE"], name="settings_base_unlink"),
+    Route("/ui/settings/bases/{base_id:int}/edit", base_edit, methods=["GET"], name="settings_base_edit"),
+    Route("/ui/settings/bases/{base_id:int}/live", base_live, methods=["GET"], name="settings_base_live"),
+    Route("/ui/settings/bases/{base_id:int}/check", base_check, methods=["POST"], name="settings_base_check"),
+]

@@ -1,0 +1,129 @@
+"""What every settings page shares: the admin check, the page or fragment it answers, the base it is about.
+
+A settings URL serves the whole page on a first load and only its section to htmx (`HX-Request`), so each
+section template is both included by the page and swapped on its own (STYLE.md); `render` sets `Vary`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from backend.amocrm import AmoCRMClient, AmoCRMError
+from backend.models import Account, OneCBase
+from backend.services import Services
+from backend.ui.access import SessionHandler, session_token, ui_endpoint
+from backend.ui.i18n import translator
+from backend.ui.render import render
+from backend.ui.tokens import UISession
+
+PAGE_TEMPLATE = "ui/settings/page.html"
+PROBLEM_TEMPLATE = "ui/settings/problem.html"
+
+
+class NotFound(Exception):
+    """The row a URL names does not exist in the session's account (another account's row is "not found" too)."""
+
+
+def services_of(request: Request) -> Services:
+    """The app's services."""
+    services: Services = request.app.state.services
+    return services
+
+
+def is_fragment(request: Request) -> bool:
+    """Whether htmx asked for a part of the page (a boosted request wants the whole page)."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def settings_endpoint(handler: SessionHandler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler: admins only (401/403 page), NotFound → 404 and amoCRM failures → 502, as fragments."""
+
+    @ui_endpoint(admin=True)
+    @functools.wraps(handler)
+    async def guarded(request: Request, session: UISession) -> Response:
+        try:
+            return await handler(request, session)
+        except NotFound:
+            return problem(request, session, translator(session.lang)("settings.not_found"), status=404)
+        except AmoCRMError as exc:
+            text = translator(session.lang)("settings.amocrm_failed").format(error=exc)
+            return problem(request, session, text, status=502)
+
+    return guarded
+
+
+def problem(request: Request, session: UISession, message: str, *, status: int) -> Response:
+    """A readable error fragment with a real status (the whole page on a first load)."""
+    context = {"message": message, "status": status, "with_nav": not is_fragment(request)}
+    return section(request, session, PROBLEM_TEMPLATE, context, status=status, tab=None)
+
+
+def section(
+    request: Request,
+    session: UISession,
+    template: str,
+    context: dict[str, Any],
+    *,
+    tab: str | None,
+    status: int = 200,
+) -> Response:
+    """A section of the settings: the whole page around it on a first load, the section alone for htmx."""
+    context = {**context, "tab": tab, "token": session_token(request), "section_template": template}
+    chosen = template if is_fragment(request) else PAGE_TEMPLATE
+    return render(request, chosen, context, lang=session.lang, status=status)
+
+
+def fragment(
+    request: Request, session: UISession, template: str, context: dict[str, Any], *, status: int = 200
+) -> Response:
+    """A partial (a row, a result line) with a real status."""
+    return render(request, template, context, lang=session.lang, status=status)
+
+
+async def account_of(session: UISession) -> Account:
+    """The session's account; raises NotFound when it was removed since the token was issued."""
+    account = await Account.get_or_none(id=session.account_id)
+    if account is None:
+        raise NotFound
+    return account
+
+
+async def amocrm_of(request: Request, session: UISession) -> AmoCRMClient:
+    """The amoCRM client of the session's account; raises NotFound."""
+    return services_of(request).amocrm.for_account(await account_of(session))
+
+
+async def bases_of(session: UISession) -> list[OneCBase]:
+    """The account's bases by id_base."""
+    return await OneCBase.filter(account_id=session.account_id).order_by("id_base")
+
+
+async def base_of(session: UISession, base_id: Any) -> OneCBase:
+    """The account's base with this id; raises NotFound for anything else (another account's base included)."""
+    try:
+        wanted = int(base_id)
+    except (TypeError, ValueError):
+        raise NotFound from None
+    base = await OneCBase.get_or_none(id=wanted, account_id=session.account_id)
+    if base is None:
+        raise NotFound
+    return base
+
+
+async def chosen_base(session: UISession, requested: str | None) -> tuple[list[OneCBase], OneCBase | None]:
+    """The account's bases and the one a page shows: the requested one, else the first; raises NotFound."""
+    bases = await bases_of(session)
+    if requested:
+        return bases, await base_of(session, requested)
+    return bases, (bases[0] if bases else None)
+
+
+def form_text(form: Any, name: str) -> str:
+    """A form field as stripped text ("" when absent)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""

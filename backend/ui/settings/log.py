@@ -1,0 +1,204 @@
+"""Settings: the sync log of the account — newest first, filtered, paged by id, with each entry's detail.
+
+Pages are keyset-paged on the id (`before=<id>`), so the 1000th page costs what the first does. A failed call
+into 1C can be sent again from its detail; a failed call from 1C says what 1C has to send again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from backend.amocrm import AmoCRMError
+from backend.models import Direction, OneCBase, Outcome, SyncLogEntry
+from backend.onec import OneCError
+from backend.sync.errors import SyncError
+from backend.sync.log import mask
+from backend.sync.resend import refusal, resend
+from backend.ui.settings.common import (
+    NotFound,
+    amocrm_of,
+    bases_of,
+    fragment,
+    section,
+    services_of,
+    settings_endpoint,
+)
+from backend.ui.tokens import UISession
+
+TAB = "log"
+PAGE_SIZE = 50
+LISTED_FIELDS = (
+    "id", "created_at", "id_base", "direction", "operation", "amo_id", "id_1c", "outcome", "http_status", "error",
+)  # fmt: skip
+TO_1C_OPERATIONS = ("get_orders", "new_lead", "new_order", "get_handlers_version", "corr_table")
+FROM_1C_OPERATIONS = (
+    "check_active", "base", "clients_contacts", "clients_companies", "leads", "process_event",
+    "clients_contacts_save_fields", "clients_companies_save_fields", "leads_save_fields",
+    "get_actual_version", "get_actual_handlers", "set_handlers",
+)  # fmt: skip
+HANDLER_OPERATIONS = frozenset({"get_actual_version", "get_actual_handlers", "set_handlers"})
+
+
+def sync_request_of(operation: str) -> str:
+    """The request 1C makes for a logged operation of the sync API, e.g. "POST /sync/leads"."""
+    if operation == "check_active":
+        return "GET /sync/check_active"
+    prefix = "/update_handlers/" if operation in HANDLER_OPERATIONS else "/sync/"
+    return f"POST {prefix}{operation}"
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """The log page's filters as the query string gives them ("" = any)."""
+
+    base: str = ""
+    direction: str = ""
+    operation: str = ""
+    outcome: str = ""
+    q: str = ""
+
+    @classmethod
+    def read(cls, params: QueryParams) -> LogFilter:
+        """The filters of a request, anything unknown dropped."""
+        direction = params.get("direction", "")
+        outcome = params.get("outcome", "")
+        return cls(
+            base=params.get("base", "").strip()[:100],
+            direction=direction if direction in set(Direction) else "",
+            operation=params.get("operation", "").strip()[:64],
+            outcome=outcome if outcome in set(Outcome) else "",
+            q=params.get("q", "").strip()[:100],
+        )
+
+    def query(self, account_id: int) -> QuerySet[SyncLogEntry]:
+        """The account's entries these filters let through (not ordered, not limited)."""
+        if self.q.isdigit() and len(self.q) <= 18:
+            # each side of the OR names the account, so SQLite answers it from the two indexes, not by a scan
+            entries = SyncLogEntry.filter(
+                Q(account_id=account_id, amo_id=int(self.q)) | Q(account_id=account_id, id_1c=self.q)
+            )
+        elif self.q:
+            entries = SyncLogEntry.filter(account_id=account_id, id_1c=self.q)
+        else:
+            entries = SyncLogEntry.filter(account_id=account_id)
+        if self.base:
+            entries = entries.filter(id_base=self.base)
+        if self.direction:
+            entries = entries.filter(direction=Direction(self.direction))
+        if self.operation:
+            entries = entries.filter(operation=self.operation)
+        if self.outcome:
+            entries = entries.filter(outcome=Outcome(self.outcome))
+        return entries
+
+    def params(self) -> dict[str, str]:
+        """The filters that are set, for the "more" link."""
+        return {name: value for name, value in asdict(self).items() if value}
+
+
+async def page_of(session: UISession, filters: LogFilter, before: int | None) -> tuple[list[SyncLogEntry], int | None]:
+    """One page of entries, newest first, older than `before`; and the id to continue from (None at the end)."""
+    entries = filters.query(session.account_id)
+    if before is not None:
+        entries = entries.filter(id__lt=before)
+    found = await entries.order_by("-id").limit(PAGE_SIZE + 1).only(*LISTED_FIELDS)
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    return found, (int(found[-1].id) if more else None)
+
+
+def _before(params: QueryParams) -> int | None:
+    raw = params.get("before", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+
+
+@settings_endpoint
+async def log_page(request: Request, session: UISession) -> Response:
+    """GET /ui/settings/log?base=&direction=&operation=&outcome=&q=: the filters and the newest entries."""
+    filters = LogFilter.read(request.query_params)
+    entries, next_before = await page_of(session, filters, None)
+    context = {
+        "filters": filters,
+        "bases": await bases_of(session),
+        "operations": (*TO_1C_OPERATIONS, *FROM_1C_OPERATIONS),
+        "entries": entries,
+        "next_before": next_before,
+        "more_params": filters.params(),
+    }
+    return section(request, session, "ui/settings/log.html", context, tab=TAB)
+
+
+@settings_endpoint
+async def log_entries(request: Request, session: UISession) -> Response:
+    """GET /ui/settings/log/entries?…&before=: the results table for new filters, or the rows after `before`."""
+    filters = LogFilter.read(request.query_params)
+    before = _before(request.query_params)
+    entries, next_before = await page_of(session, filters, before)
+    context = {"entries": entries, "next_before": next_before, "more_params": filters.params()}
+    template = "ui/settings/log_rows.html" if before is not None else "ui/settings/log_results.html"
+    return fragment(request, session, template, context)
+
+
+async def _entry_of(session: UISession, entry_id: Any) -> tuple[SyncLogEntry, OneCBase | None]:
+    entry = await SyncLogEntry.get_or_none(id=int(entry_id), account_id=session.account_id)
+    if entry is None:
+        raise NotFound
+    base = None
+    if entry.id_base is not None:
+        base = await OneCBase.get_or_none(account_id=session.account_id, id_base=entry.id_base)
+    return entry, base
+
+
+@settings_endpoint
+async def log_detail(request: Request, session: UISession) -> Response:
+    """GET /ui/settings/log/{id}: the entry's masked request, its whole error, and what can be sent again."""
+    entry, base = await _entry_of(session, request.path_params["entry_id"])
+    summary = json.dumps(mask(entry.request_summary), ensure_ascii=False, indent=2)
+    context = {
+        "entry": entry,
+        "summary": summary if entry.request_summary is not None else None,
+        "refusal": refusal(entry, base),
+        "sync_request": sync_request_of(entry.operation),
+    }
+    return fragment(request, session, "ui/settings/log_detail.html", context)
+
+
+@settings_endpoint
+async def log_resend(request: Request, session: UISession) -> Response:
+    """POST /ui/settings/log/{id}/resend: make a failed call into 1C again; 200, 409 (cannot or refused) or 502."""
+    entry, base = await _entry_of(session, request.path_params["entry_id"])
+    why = refusal(entry, base)
+    if why is not None or base is None:
+        return fragment(request, session, "ui/settings/log_resent.html", {"refusal": why}, status=409)
+    services = services_of(request)
+    onec, conn = services.onec.for_base(base)
+    context: dict[str, Any] = {"entry": entry}
+    try:
+        amo = await amocrm_of(request, session)
+        context["resent"] = await resend(
+            entry, base, onec, conn, amo, services.field_directory, user_id=session.user_id or None
+        )
+    except (OneCError, AmoCRMError) as exc:
+        context["error"] = str(exc)
+        return fragment(request, session, "ui/settings/log_resent.html", context, status=502)
+    except SyncError as exc:
+        context["error"] = str(exc)
+        return fragment(request, session, "ui/settings/log_resent.html", context, status=409)
+    return fragment(request, session, "ui/settings/log_resent.html", context)
+
+
+routes = [
+    Route("/ui/settings/log", log_page, methods=["GET"], name="settings_log"),
+    Route("/ui/settings/log/entries", log_entries, methods=["GET"], name="settings_log_entries"),
+    Route("/ui/settings/log/{entry_id:int}", log_detail, methods=["GET"], name="settings_log_entry"),
+    Route("/ui/settings/log/{entry_id:int}/resend", log_resend, methods=["POST"], name="settings_log_resend"),
+]

@@ -1,0 +1,168 @@
+"""Settings, sync log: newest first, filtered, keyset-paged; the detail masked; failed calls into 1C sent again."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from backend.models import Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
+from backend.ui.settings.log import FROM_1C_OPERATIONS, sync_request_of
+from tests.ui.conftest import Admin, sync
+
+
+def ids_of(html: str) -> list[int]:
+    return [int(found) for found in re.findall(r'id="amo1c-log-(\d+)"', html)]
+
+
+async def fill(admin: Admin, count: int) -> None:
+    await SyncLogEntry.bulk_create(
+        [
+            SyncLogEntry(
+                account_id=admin.account.id,
+                id_base="trade" if index % 2 else "other",
+                direction=Direction.TO_1C if index % 3 else Direction.FROM_1C,
+                operation="get_orders" if index % 3 else "leads",
+                amo_id=1000 + index,
+                id_1c=f"1c-{index}",
+                outcome=Outcome.ERROR if index % 10 == 0 else Outcome.OK,
+                http_status=200,
+            )
+            for index in range(count)
+        ]
+    )
+
+
+async def test_log_is_newest_first_and_paged_by_id(admin: Admin) -> None:
+    await fill(admin, 120)
+    page = await admin.page("/ui/settings/log")
+    assert page.status_code == 200 and "Журнал обмена" in page.text
+    first = ids_of(page.text)
+    assert len(first) == 50 and first == sorted(first, reverse=True)
+    more = re.search(r'hx-get="(/ui/settings/log/entries\?before=(\d+))"', page.text)
+    assert more and int(more.group(2)) == first[-1]
+    second = await admin.get("/ui/settings/log/entries", before=str(first[-1]))
+    assert second.status_code == 200 and second.text.lstrip().startswith("<tr")
+    following = ids_of(second.text)
+    assert len(following) == 50 and max(following) < min(first)
+    last = await admin.get("/ui/settings/log/entries", before=str(following[-1]))
+    rest = ids_of(last.text)
+    assert len(rest) == 121 - 100 and "Показать ещё" not in last.text
+    assert len(set(first + following + rest)) == 121  # with the entry of linking the base
+
+
+async def test_log_filters(admin: Admin) -> None:
+    await fill(admin, 60)
+    errors = await admin.get("/ui/settings/log/entries", outcome="error")
+    assert errors.status_code == 200 and "<table" in errors.text
+    assert set(re.findall(r'data-outcome="(\w+)"', errors.text)) == {"error"} and len(ids_of(errors.text)) == 6
+    from_1c = await admin.get("/ui/settings/log/entries", direction="from_1c", operation="leads", base="other")
+    assert set(re.findall(r'data-operation="(\w+)"', from_1c.text)) == {"leads"}
+    assert len(ids_of(from_1c.text)) == 10  # index % 3 == 0 and index % 2 == 0 below 60
+    by_amo = await admin.get("/ui/settings/log/entries", q="1007")
+    assert len(ids_of(by_amo.text)) == 1 and "amo 1007" in by_amo.text
+    by_1c = await admin.get("/ui/settings/log/entries", q="1c-8")
+    assert len(ids_of(by_1c.text)) == 1 and "1С 1c-8" in by_1c.text
+    nothing = await admin.get("/ui/settings/log/entries", q="нет-такого")
+    assert "Записей нет." in nothing.text
+    kept = await admin.page("/ui/settings/log", outcome="error", q="1010")
+    assert '<option value="error" selected>' in kept.text and 'value="1010"' in kept.text
+    paged = await admin.get("/ui/settings/log/entries", outcome="error", direction="sideways")
+    assert len(ids_of(paged.text)) == 6  # an unknown direction is ignored
+
+
+async def test_entry_detail_shows_the_masked_request_and_the_whole_error(admin: Admin) -> None:
+    bad = await sync(admin, "/sync/base", {"web_address": "ftp://x", "url_address": "http://1c.test", "param1": "u",
+                                           "param2": "секрет-в-запросе"})  # fmt: skip
+    assert bad.status_code == 400
+    admin.secrets.append("секрет-в-запросе")
+    entry = await SyncLogEntry.filter(operation="base", outcome=Outcome.ERROR).get()
+    detail = await admin.get(f"/ui/settings/log/{entry.id}")
+    assert detail.status_code == 200 and detail.text.lstrip().startswith("<tr")
+    assert '"param2": "***"' in html.unescape(detail.text) and "ftp://x" in detail.text
+    assert "должно быть адресом http:// или https://" in detail.text
+    assert "повторить его может только 1С" in detail.text and "POST /sync/base" in detail.text
+    assert "Отправить в 1С повторно" not in detail.text
+    refused = await admin.post(f"/ui/settings/log/{entry.id}/resend")
+    assert refused.status_code == 409 and "только 1С" in refused.text
+
+
+async def test_long_errors_are_clipped_in_the_list_and_whole_in_the_detail(admin: Admin) -> None:
+    error = "Ошибка 1С: " + "очень длинный текст " * 30 + "КОНЕЦ"
+    entry = await SyncLogEntry.create(
+        account_id=admin.account.id, id_base="trade", direction=Direction.TO_1C, operation="corr_table",
+        outcome=Outcome.ERROR, http_status=500, error=error,
+    )  # fmt: skip
+    page = await admin.get("/ui/settings/log")
+    assert "КОНЕЦ" not in page.text and "Ошибка 1С: очень длинный" in page.text
+    detail = await admin.get(f"/ui/settings/log/{entry.id}")
+    assert "КОНЕЦ" in detail.text
+
+
+async def test_a_failed_version_call_is_sent_again(admin: Admin) -> None:
+    base = await admin.base()
+    admin.onec.fail_next(1, status=503, body="Сервис временно недоступен")
+    assert (await admin.post(f"/ui/settings/bases/{base.id}/check")).status_code == 502
+    failed = await SyncLogEntry.get(operation="get_handlers_version", outcome=Outcome.ERROR)
+    detail = await admin.get(f"/ui/settings/log/{failed.id}")
+    assert "Отправить в 1С повторно" in detail.text and "из текущих данных amoCRM" in detail.text
+    resent = await admin.post(f"/ui/settings/log/{failed.id}/resend")
+    assert resent.status_code == 200 and "версия обработчиков 2.3.1" in resent.text
+    assert await SyncLogEntry.filter(operation="get_handlers_version", outcome=Outcome.OK).count() == 1
+
+
+async def test_a_failed_counterparty_call_is_rebuilt_and_sent_again(admin: Admin) -> None:
+    contact_id = (
+        await sync(admin, "/sync/clients_contacts", {"id_1c": "c-1", "name": "Анна", "phone": "+79120000001"})
+    ).json()["data"]
+    await EntityLink.filter(kind=EntityKind.CONTACT).delete()
+    admin.onec.fail_next(1, status=500, body="Не записан контрагент")
+    press = await admin.client.post(
+        f"/ui/cards/contacts/{contact_id}/counterparty", data={"base": "trade"}, headers=admin.htmx()
+    )
+    assert press.status_code == 502
+    failed = await SyncLogEntry.get(operation="new_lead", outcome=Outcome.ERROR)
+    assert failed.amo_id == contact_id
+    confirm = await admin.get(f"/ui/settings/log/{failed.id}")
+    assert 'hx-confirm="Отправить запрос в 1С ещё раз?"' in confirm.text
+    resent = await admin.post(f"/ui/settings/log/{failed.id}/resend")
+    assert resent.status_code == 200, resent.text
+    link = await EntityLink.get(kind=EntityKind.CONTACT, amo_id=contact_id)
+    assert link.link in resent.text and "Контрагент сохранён в 1С" in resent.text
+    sent = [record.body["clients"] for record in admin.onec.requests if record.type == "new_lead"]
+    assert list(sent[-1]) == ["contact"] and sent[-1]["contact"]["name"] == "Анна"
+
+
+async def test_what_cannot_be_sent_again(admin: Admin) -> None:
+    base = await admin.base()
+    assert (await admin.post(f"/ui/settings/bases/{base.id}/check")).status_code == 200
+    ok = await SyncLogEntry.get(operation="get_handlers_version")
+    assert (await admin.post(f"/ui/settings/log/{ok.id}/resend")).status_code == 409
+    no_id = await SyncLogEntry.create(
+        account_id=admin.account.id, id_base="trade", direction=Direction.TO_1C, operation="get_orders",
+        outcome=Outcome.ERROR,
+    )  # fmt: skip
+    detail = await admin.get(f"/ui/settings/log/{no_id.id}")
+    assert "в записи нет id объекта amoCRM" in detail.text and "Отправить в 1С повторно" not in detail.text
+    gone = await SyncLogEntry.create(
+        account_id=admin.account.id, id_base="unlinked", direction=Direction.TO_1C, operation="get_orders",
+        amo_id=5, outcome=Outcome.ERROR,
+    )  # fmt: skip
+    refused = await admin.post(f"/ui/settings/log/{gone.id}/resend")
+    assert refused.status_code == 409 and "база уже отвязана" in refused.text
+    assert (await admin.get("/ui/settings/log/987654")).status_code == 404
+    assert (await admin.post("/ui/settings/log/987654/resend")).status_code == 404
+
+
+def test_every_logged_1c_operation_names_a_real_sync_endpoint() -> None:
+    from backend.api.routes import sync_routes
+
+    paths = {(method, route.path) for route in sync_routes() for method in (route.methods or ())}  # type: ignore[attr-defined]
+    for operation in FROM_1C_OPERATIONS:
+        method, path = sync_request_of(operation).split(" ")
+        assert (method, path) in paths, operation
+
+
+async def test_log_page_in_english(admin: Admin) -> None:
+    admin.lang = "en"
+    page = await admin.page("/ui/settings/log")
+    assert "Sync log" in page.text and "amoCRM or 1C id" in page.text and "Show more" not in page.text

@@ -1,0 +1,146 @@
+"""Settings, field correspondence: rows per base and entity from the account's real fields, edited in place."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from backend.models import FieldMapping, MappingKind
+from tests.ui.conftest import Admin, sync
+
+
+async def add(
+    admin: Admin, field_id: int | str, onec_field: str, kind: str = "contact", **extra: str
+) -> httpx.Response:
+    base = await admin.base()
+    data = {"base": str(base.id), "kind": kind, "amo_field_id": str(field_id), "onec_field": onec_field, **extra}
+    return await admin.post("/ui/settings/mapping/rows", data)
+
+
+async def test_mapping_page_offers_the_accounts_real_fields(admin: Admin) -> None:
+    position = admin.fields("contacts")["Должность"]
+    page = await admin.page("/ui/settings/mapping")
+    assert page.status_code == 200 and page.text.startswith("<!doctype html>")
+    assert "Соответствие полей" in page.text and "Строк пока нет." in page.text
+    assert f'<option value="{position}">Должность</option>' in page.text
+    for entity in ("Контакт", "Компания", "Сделка", "Сотрудник"):
+        assert entity in page.text
+    companies = await admin.get("/ui/settings/mapping", kind="company")
+    assert companies.status_code == 200 and "<html" not in companies.text
+    assert f'<option value="{admin.fields("companies")["ИНН"]}">ИНН</option>' in companies.text
+    users = await admin.get("/ui/settings/mapping", kind="user")
+    assert "Пользователь amoCRM" in users.text and "Иван Петров" in users.text
+    assert (await admin.get("/ui/settings/mapping", kind="deal")).status_code == 404
+
+
+async def test_add_a_row_then_edit_it_in_place_then_delete_it(admin: Admin) -> None:
+    position = admin.fields("contacts")["Должность"]
+    added = await add(admin, position, "Должность", enabled="1")
+    assert added.status_code == 200, added.text
+    assert added.text.lstrip().startswith("<tr") and "Должность" in added.text and "вкл." in added.text
+    row = await FieldMapping.get(amo_field_id=position)
+    assert (row.kind, row.onec_field, row.amo_field_name, row.enabled) == (
+        MappingKind.CONTACT, "Должность", "Должность", True,
+    )  # fmt: skip
+    edit = await admin.get(f"/ui/settings/mapping/rows/{row.id}/edit")
+    assert edit.status_code == 200
+    assert f'<option value="{position}" selected>Должность</option>' in edit.text
+    assert 'hx-include="closest tr"' in edit.text
+    saved = await admin.put(
+        f"/ui/settings/mapping/rows/{row.id}", {"amo_field_id": str(position), "onec_field": "ДолжностьКонтакта"}
+    )
+    assert saved.status_code == 200 and "ДолжностьКонтакта" in saved.text and "выкл." in saved.text
+    assert (await FieldMapping.get(id=row.id)).enabled is False
+    cancel = await admin.get(f"/ui/settings/mapping/rows/{row.id}")
+    assert cancel.status_code == 200 and "ДолжностьКонтакта" in cancel.text
+    deleted = await admin.delete(f"/ui/settings/mapping/rows/{row.id}")
+    assert deleted.status_code == 200 and deleted.text == ""
+    assert not await FieldMapping.filter(id=row.id).exists()
+    assert (await admin.delete(f"/ui/settings/mapping/rows/{row.id}")).status_code == 404
+
+
+async def test_invalid_rows_are_422_with_the_row_rerendered(admin: Admin) -> None:
+    position = admin.fields("contacts")["Должность"]
+    unknown = await add(admin, 987654321, "Что-то")
+    assert unknown.status_code == 422
+    assert unknown.headers["hx-retarget"] == "#amo1c-mapping-new"
+    assert "такого поля нет в amoCRM" in unknown.text and 'value="Что-то"' in unknown.text
+    assert (await add(admin, "p_12", "x")).status_code == 422
+    empty = await add(admin, position, "   ")
+    assert empty.status_code == 422 and "Укажите поле 1С" in empty.text
+    assert (await add(admin, position, "Должность")).status_code == 200
+    duplicate = await add(admin, position, "ЕщёРаз")
+    assert duplicate.status_code == 422 and "строка уже есть" in duplicate.text
+    email = admin.fields("contacts")["Email"]
+    assert (await add(admin, email, "Почта")).status_code == 200
+    row = await FieldMapping.get(amo_field_id=email)
+    clash = await admin.put(f"/ui/settings/mapping/rows/{row.id}", {"amo_field_id": str(position), "onec_field": "x"})
+    assert clash.status_code == 422 and clash.text.lstrip().startswith("<tr") and "строка уже есть" in clash.text
+    bogus = await admin.put(f"/ui/settings/mapping/rows/{row.id}", {"amo_field_id": "5", "onec_field": "x"})
+    assert bogus.status_code == 422 and "такого поля нет в amoCRM" in bogus.text
+    assert (await FieldMapping.get(id=row.id)).onec_field == "Почта"
+    assert await FieldMapping.all().count() == 2
+
+
+async def test_employee_rows_take_users(admin: Admin) -> None:
+    user = next(iter(admin.amocrm.account(admin.account.id).users.values()))
+    added = await add(admin, user.id, "Менеджер", kind="user", enabled="1")
+    assert added.status_code == 200 and user.name in added.text
+    assert (await add(admin, admin.fields("contacts")["Должность"], "x", kind="user")).status_code == 422
+
+
+async def test_rows_1c_saved_are_the_rows_shown(admin: Admin) -> None:
+    inn = admin.fields("companies")["ИНН"]
+    saved = await sync(admin, "/sync/clients_companies_save_fields", {f"p_{inn}": "ИНН", "p_424242": "Старое"})
+    assert saved.status_code == 200
+    page = await admin.get("/ui/settings/mapping", kind="company")
+    assert page.text.count('class="amo1c-mapping-row"') == 2
+    assert "нет в amoCRM" in page.text  # 424242 is not a field of the account
+
+
+async def test_send_the_table_to_1c(admin: Admin) -> None:
+    base = await admin.base()
+    sent = await admin.post("/ui/settings/mapping/send", {"base": str(base.id)})
+    assert sent.status_code == 200, sent.text
+    assert "Таблица отправлена в 1С" in sent.text and "2.3.1" in sent.text
+    tables = admin.onec.corr_tables
+    assert {row.amo_name for row in tables["Контакт"]} >= {"Телефон", "Email", "Должность"}
+    assert {row.amo_name for row in tables["Сотрудник"]} >= {"Иван Петров"}
+    assert admin.onec.corr_table_user_id == 7001
+    admin.onec.fail_next(1, status=500, body="Таблица не записана: блокировка")
+    failed = await admin.post("/ui/settings/mapping/send", {"base": str(base.id)})
+    assert failed.status_code == 502 and "Таблица не записана: блокировка" in failed.text
+
+
+async def test_reload_forgets_the_cached_fields(admin: Admin) -> None:
+    await admin.get("/ui/settings/mapping")
+    admin.amocrm.add_custom_fields(admin.account.id, "contacts", [{"name": "Источник", "type": "text"}])
+    cached = await admin.get("/ui/settings/mapping")
+    assert "Источник" not in cached.text
+    base = await admin.base()
+    reloaded = await admin.post("/ui/settings/mapping/reload", {"base": str(base.id), "kind": "contact"})
+    assert reloaded.status_code == 200 and "Источник" in reloaded.text
+
+
+async def test_amocrm_failing_keeps_rows_visible_and_refuses_adding(admin: Admin) -> None:
+    position = admin.fields("contacts")["Должность"]
+    assert (await add(admin, position, "Должность")).status_code == 200
+    admin.services.field_directory.forget(admin.account.id)
+    admin.amocrm.fail_next(10, status=403, path_prefix="/api/v4/contacts/custom_fields")
+    page = await admin.get("/ui/settings/mapping")
+    assert page.status_code == 200
+    assert "Не удалось загрузить поля из amoCRM" in page.text and "Должность" in page.text
+    refused = await add(admin, position, "Должность2")
+    assert refused.status_code == 502 and "Не удалось загрузить поля из amoCRM" in refused.text
+    row = await FieldMapping.get(amo_field_id=position)
+    edit = await admin.get(f"/ui/settings/mapping/rows/{row.id}/edit")
+    assert edit.status_code == 502 and re.search(rf'<option value="{position}" selected>', edit.text)
+    kept = await admin.put(f"/ui/settings/mapping/rows/{row.id}", {"amo_field_id": str(position), "onec_field": "Пост"})
+    assert kept.status_code == 200 and (await FieldMapping.get(id=row.id)).onec_field == "Пост"
+
+
+async def test_mapping_page_in_english(admin: Admin) -> None:
+    admin.lang = "en"
+    page = await admin.page("/ui/settings/mapping")
+    assert "Field mapping" in page.text and "Send the table to 1C" in page.text and "Employee" in page.text
