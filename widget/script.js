@@ -229,8 +229,13 @@ define(['jquery'], function ($) {
       if (status === 0) {
         return 'errors.unreachable';
       }
-      if (status === 401 || status === 403 || status === 404) {
+      // 403: the account has no active installation; 401: amo1c refused amoCRM's token (expired, replayed,
+      // or signed for another address: AMO1C_PUBLIC_URL must match the address the widget was built with).
+      if (status === 403 || status === 404) {
         return 'errors.not_installed';
+      }
+      if (status === 401) {
+        return 'errors.session_refused';
       }
       return 'errors.generic';
     }

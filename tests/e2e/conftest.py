@@ -135,8 +135,9 @@ def widget_builds(ports: Ports, tmp_path_factory: pytest.TempPathFactory) -> dic
 def harness_server(e2e_settings: Settings, ports: Ports, widget_builds: dict[str, dict[str, bytes]]) -> Iterator[str]:
     """The amoCRM imitation (tests/e2e/harness.py) on its own origin; yields its URL."""
 
-    def sign(account_id: int, user_id: int, is_admin: bool) -> str:
-        return widget_jwt(e2e_settings, account_id, user_id=user_id, is_admin=is_admin)
+    def sign(account_id: int, user_id: int, is_admin: bool, forged: bool) -> str:
+        key = "not-the-client-secret-of-this-integration" if forged else None
+        return widget_jwt(e2e_settings, account_id, user_id=user_id, is_admin=is_admin, key=key)
 
     with ThreadedServer(create_harness(widget_builds, sign), host=HOST, port=ports.harness) as server:
         yield server.url

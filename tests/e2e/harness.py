@@ -3,7 +3,8 @@
 It serves, from its own origin (not amo1c's):
 - /assets/{file}: the vendored jQuery and RequireJS, and amocrm.js, the imitation of amoCRM's widget runtime;
 - /widgets/{build}/{file}: the files of a built widget.zip (each build has its own backend URL baked in);
-- /jwt?account_id=&user_id=&is_admin=: a fresh one-time widget token signed the way amoCRM signs it;
+- /jwt?account_id=&user_id=&is_admin=&forged=: a fresh one-time widget token signed the way amoCRM signs it
+  (with forged=1, signed with a key that is not the client secret);
 - /card/{entity}/{id}?account_id=&user_id=&is_admin=&build=&lang=: a lead, contact or company card page;
 - /advanced-settings?…(same parameters): the widget's advanced settings page (#work-area-{code}).
 
@@ -38,7 +39,7 @@ CARD_TITLES = {"leads": "Сделка", "contacts": "Контакт", "companies
 DEFAULT_USER_ID = 7001
 
 # (account_id, user_id, is_admin) -> a signed widget token
-SignWidgetToken = Callable[[int, int, bool], str]
+SignWidgetToken = Callable[[int, int, bool, bool], str]  # account, user, admin, forged (signed with a wrong key)
 
 
 def read_widget_zip(path: Path) -> dict[str, bytes]:
@@ -67,7 +68,10 @@ def create_harness(builds: Mapping[str, Mapping[str, bytes]], sign_widget_token:
     async def jwt(request: Request) -> Response:
         params = request.query_params
         token = sign_widget_token(
-            int(params["account_id"]), int(params.get("user_id", DEFAULT_USER_ID)), params.get("is_admin") == "1"
+            int(params["account_id"]),
+            int(params.get("user_id", DEFAULT_USER_ID)),
+            params.get("is_admin") == "1",
+            params.get("forged") == "1",
         )
         return JSONResponse({"token": token}, headers={"Cache-Control": "no-store"})
 
@@ -121,6 +125,7 @@ def _page(
         "accountId": int(params["account_id"]),
         "userId": int(params.get("user_id", DEFAULT_USER_ID)),
         "isAdmin": params.get("is_admin", "1") == "1",
+        "forged": params.get("forged") == "1",
         "lang": lang,
         "subdomain": SUBDOMAIN,
         "widgetCode": WIDGET_CODE,

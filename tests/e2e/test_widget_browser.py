@@ -97,6 +97,16 @@ def test_account_without_amo1c_shows_not_installed(browser_page: BrowserPage, st
     assert_widget_ran(browser_page, "render", "init", "bind_actions")
 
 
+def test_a_token_amo1c_refuses_says_so_rather_than_not_installed(browser_page: BrowserPage, stack: Stack) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page.page
+    page.goto(harness_url(stack, f"/card/leads/{LEAD_ID}", forged="1"))
+    panel = page.locator(".amo1c-panel_card")
+    expect(panel.locator(".amo1c-message_error")).to_have_text(RU["errors"]["session_refused"])
+    expect(panel.locator("iframe")).to_have_count(0)
+
+
 def test_unreachable_amo1c_shows_unreachable_and_retries(browser_page: BrowserPage, stack: Stack) -> None:
     from playwright.sync_api import expect
 

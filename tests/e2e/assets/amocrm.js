@@ -108,7 +108,8 @@
           url: '/jwt',
           dataType: 'json',
           cache: false,
-          data: {account_id: config.accountId, user_id: config.userId, is_admin: config.isAdmin ? '1' : '0'}
+          data: {account_id: config.accountId, user_id: config.userId, is_admin: config.isAdmin ? '1' : '0',
+                 forged: config.forged ? '1' : '0'}
         }).then(function (answer) {
           if (aborted) {
             return;
