@@ -24,6 +24,7 @@ from backend.ui.settings.common import (
     account_of,
     base_of,
     bases_of,
+    form_again,
     form_text,
     fragment,
     section,
@@ -90,10 +91,8 @@ async def base_link(request: Request, session: UISession) -> Response:
             return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
         except InvalidInput as exc:
             errors[exc.field] = t("bases.error.taken") if exc.field == "id_base" else str(exc)
-    response = fragment(request, session, "ui/settings/base_new.html", {"values": values, "errors": errors}, status=422)
-    response.headers["HX-Retarget"] = "#amo1c-base-new"
-    response.headers["HX-Reswap"] = "outerHTML"
-    return response
+    context = {"values": values, "errors": errors}
+    return form_again(request, session, "ui/settings/base_new.html", context, form_id="amo1c-base-new", status=422)
 
 
 @settings_endpoint

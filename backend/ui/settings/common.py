@@ -85,6 +85,16 @@ def fragment(
     return render(request, template, context, lang=session.lang, status=status)
 
 
+def form_again(
+    request: Request, session: UISession, template: str, context: dict[str, Any], *, form_id: str, status: int
+) -> Response:
+    """An add form redrawn in place with its errors: the rows list stays as it was (htmx retargets to the form)."""
+    response = fragment(request, session, template, context, status=status)
+    response.headers["HX-Retarget"] = f"#{form_id}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
 async def account_of(session: UISession) -> Account:
     """The session's account; raises NotFound when it was removed since the token was issued."""
     account = await Account.get_or_none(id=session.account_id)

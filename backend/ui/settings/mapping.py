@@ -27,6 +27,7 @@ from backend.ui.settings.common import (
     amocrm_of,
     base_of,
     chosen_base,
+    form_again,
     form_text,
     fragment,
     section,
@@ -158,12 +159,10 @@ async def row_add(request: Request, session: UISession) -> Response:
     if failure is not None:
         errors["amo_field_id"] = failure
     context = {"base": base, "kind": kind, "choices": choices, "values": values, "errors": errors, "used": set()}
-    response = fragment(
-        request, session, "ui/settings/mapping_new.html", context, status=502 if failure is not None else 422
+    status = 502 if failure is not None else 422
+    return form_again(
+        request, session, "ui/settings/mapping_new.html", context, form_id="amo1c-mapping-new", status=status
     )
-    response.headers["HX-Retarget"] = "#amo1c-mapping-new"
-    response.headers["HX-Reswap"] = "outerHTML"
-    return response
 
 
 @settings_endpoint
