@@ -67,6 +67,8 @@ class Account(Model):
     refresh_token_enc = fields.TextField(null=True)
     token_expires_at = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)
+    # Counts installs and disconnects: a UI token carries the value it was issued under and dies when it changes.
+    installation = fields.IntField(default=1, db_default=1)
     installed_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -94,6 +96,9 @@ class OneCBase(Model):
     param2_enc = fields.TextField()
     last_seen_at = fields.DatetimeField(null=True)
     handlers_version = fields.CharField(max_length=64, null=True)
+    # 1C asked to change the address or login (a BaseRequest holds the new values): nothing is sent to the base
+    # and its calls are refused until an admin of the account decides.
+    awaiting_change = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -105,6 +110,34 @@ class OneCBase(Model):
 
     def __str__(self) -> str:
         return f"1C base {self.id_base!r} of account {self.account_id}"
+
+
+class BaseRequest(Model):
+    """A 1C base asking to be linked (a new id_base) or to change an approved base's address or login, awaiting
+    an admin of the account; `revision` grows with every replacement so an approval binds to what the admin saw."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="base_requests", on_delete=fields.CASCADE
+    )
+    id_base = fields.CharField(max_length=100)
+    base: fields.ForeignKeyNullableRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="change_requests", on_delete=fields.CASCADE, null=True
+    )
+    web_address = fields.CharField(max_length=2000)
+    url_address = fields.CharField(max_length=2000)
+    param1 = fields.CharField(max_length=255)
+    param2_enc = fields.TextField()
+    revision = fields.IntField(default=1)
+    requested_at = fields.DatetimeField()
+    requested_from = fields.CharField(max_length=64, default="")
+
+    account_id: int
+    base_id: int | None
+
+    class Meta:
+        table = "base_request"
+        unique_together = (("account", "id_base"),)
 
 
 class EntityLink(Model):
@@ -213,6 +246,7 @@ class SyncLogEntry(Model):
     http_status = fields.IntField(null=True)
     error = fields.TextField(null=True)
     duration_ms = fields.IntField(default=0)
+    count = fields.IntField(default=1, db_default=1)  # refused calls of one base are one entry an hour, counted
     request_summary: fields.JSONField[dict[str, object] | None] = fields.JSONField(null=True)
 
     class Meta:
@@ -303,3 +337,36 @@ class RequestBudgetSlot(Model):
 
     class Meta:
         table = "request_budget"
+
+
+class LoginThrottle(Model):
+    """Failed logins of one client address for one base (or the operator) in the window that began at
+    `window_start`; shared by every worker so the limit holds across them."""
+
+    id = fields.IntField(primary_key=True)
+    scope = fields.CharField(max_length=200)
+    client = fields.CharField(max_length=64)
+    window_start = fields.DatetimeField(db_index=True)
+    failures = fields.IntField(default=0)
+
+    class Meta:
+        table = "login_throttle"
+        unique_together = (("scope", "client"),)
+
+
+class RefusedCalls(Model):
+    """The sync log entry that counts one base's refused unauthenticated calls of one hour."""
+
+    id = fields.IntField(primary_key=True)
+    account_id = fields.BigIntField()
+    id_base = fields.CharField(max_length=100)
+    hour = fields.DatetimeField()
+    entry: fields.ForeignKeyRelation[SyncLogEntry] = fields.ForeignKeyField(
+        "models.SyncLogEntry", related_name="refusals", on_delete=fields.CASCADE
+    )
+
+    entry_id: int
+
+    class Meta:
+        table = "refused_calls"
+        unique_together = (("account_id", "id_base", "hour"),)

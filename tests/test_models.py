@@ -11,6 +11,7 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from backend import db
 from backend.models import (
     Account,
+    BaseRequest,
     EntityKind,
     EntityLink,
     EventName,
@@ -25,7 +26,7 @@ from backend.models import (
 from backend.testing import postgres as pg
 from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 5  # 0005: the sync log indexes of the settings page
+MIGRATIONS = 6  # 0006: base link requests, login throttle, refused-call counts, installation counter
 
 
 @pytest.fixture
@@ -178,5 +179,29 @@ async def test_migration_0002_keeps_existing_packages_and_their_uniqueness(empty
         assert package.handlers == {"модуль": "текст"}
         with pytest.raises(IntegrityError):
             await HandlerPackage.create(base_id=1, version=1, handlers_json="1")
+    finally:
+        await db.close_database()
+
+
+async def test_migration_0006_keeps_bases_linked_before_it_approved(empty_database_url: str) -> None:
+    from tortoise.migrations.api import migrate
+
+    url = empty_database_url
+    await migrate(config=db.tortoise_config(url), target="models.0005_sync_log_indexes")
+    connection = Tortoise.get_connection("default")
+    await connection.execute_script(
+        "INSERT INTO account (id, subdomain, base_domain, name, active, installed_at, updated_at) "
+        "VALUES (1, 'a', 'amocrm.ru', '', TRUE, '2026-01-01', '2026-01-01');"
+        "INSERT INTO onec_base (id, account_id, id_base, web_address, url_address, param1, param2_enc, created_at,"
+        " updated_at) VALUES (1, 1, 'b', 'http://x', 'http://x', 'u', 'p', '2026-01-01', '2026-01-01');"
+    )
+    await Tortoise.close_connections()
+    await db.apply_migrations(url)
+    await db.open_database(url)
+    try:
+        base = await OneCBase.get(id=1)
+        assert base.awaiting_change is False
+        assert not await BaseRequest.filter(account_id=1).exists()
+        assert (await Account.get(id=1)).installation == 1
     finally:
         await db.close_database()

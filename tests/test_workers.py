@@ -22,7 +22,7 @@ from backend.liveserver import ThreadedServer
 from backend.settings import Settings
 from backend.testing import postgres as pg
 from backend.testing.workers import ServeWorkers
-from tests.factories import BASE_AUTH, base_body, widget_jwt
+from tests.factories import ADMIN_AUTH, BASE_AUTH, base_body, widget_jwt
 
 pytestmark = pytest.mark.postgres
 
@@ -72,6 +72,8 @@ def cluster(postgres_server: pg.PostgresServer, postgres_template: str) -> Itera
         "AMO1C_AMOCRM_CLIENT_ID": CLIENT_ID,
         "AMO1C_AMOCRM_CLIENT_SECRET": CLIENT_SECRET,
         "AMO1C_ONEC_ALLOW_PRIVATE": "true",
+        "AMO1C_ADMIN_USER": "admin",
+        "AMO1C_ADMIN_PASSWORD": "admin-password",
     }
     try:
         with ThreadedServer(fake, host=HOST, port=_free_port()) as amocrm:
@@ -82,7 +84,8 @@ def cluster(postgres_server: pg.PostgresServer, postgres_template: str) -> Itera
                 query = {"code": fake.issue_code(account.id), "referer": "shop.amocrm.ru", "from_widget": "1"}
                 installed = httpx.get(f"{urls[1]}/oauth/callback", params=query, timeout=30)
                 assert installed.status_code == 200, installed.text
-                linked = httpx.post(f"{urls[0]}/sync/base", json=base_body(account.id), timeout=30)
+                body = base_body(account.id)
+                linked = httpx.post(f"{urls[0]}/sync/base", json=body, headers=ADMIN_AUTH, timeout=30)
                 assert linked.status_code == 200, linked.text
                 yield Cluster(fake, urls, account.id)
     finally:

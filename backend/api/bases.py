@@ -10,7 +10,8 @@ from backend.api.calls import Result, SyncCall, answer_logged, sync_endpoint
 from backend.api.inputs import Payload
 from backend.models import Account, Direction
 from backend.services import Services
-from backend.sync.bases import BaseAddress, link_base
+from backend.sync.approval import request_link
+from backend.sync.bases import BaseAddress, is_operator
 from backend.sync.errors import InvalidInput, UnknownAccount
 from backend.sync.log import LogRecord
 
@@ -41,14 +42,18 @@ async def link(call: SyncCall) -> Result:
         param2=_require_password(payload),
     )
     settings = call.services.settings
-    base, created = await link_base(
+    outcome = await request_link(
         call.account,
         address,
         call.services.secrets,
         call.credentials,
-        require_auth_to_change=settings.sync_auth == "basic",
+        operator=is_operator(settings.admin_user, settings.admin_password, call.credentials),
+        check_credentials=settings.sync_auth == "basic",
+        client=call.client,
     )
-    return Result(data=None, extra={"created": created, "base": base.id})
+    if outcome.request is not None:
+        return Result(data=None, extra={"awaiting_approval": outcome.request.id})
+    return Result(data=None, extra={"base": outcome.base.id if outcome.base else None})
 
 
 def _require_password(payload: Payload) -> str:

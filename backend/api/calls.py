@@ -12,17 +12,12 @@ from starlette.responses import Response
 
 from backend.api.auth import basic_credentials
 from backend.api.envelope import error_response, success
-from backend.api.inputs import Payload, read_json_object
+from backend.api.inputs import Payload, check_text, read_json_object
 from backend.models import Account, Direction, OneCBase
 from backend.services import Services
-from backend.sync.bases import (
-    Credentials,
-    get_active_account,
-    get_linked_base,
-    mark_seen,
-    require_admin_credentials,
-    require_base_credentials,
-)
+from backend.sync.access import admit_base, admit_operator
+from backend.sync.bases import Credentials, get_active_account, mark_seen
+from backend.sync.errors import AuthenticationRequired, TooManyAttempts
 from backend.sync.log import LogRecord
 
 Auth = Literal["base", "admin", "none"]
@@ -38,6 +33,7 @@ class SyncCall:
     base: OneCBase | None
     credentials: Credentials | None
     log: LogRecord
+    client: str = ""
 
     def linked_base(self) -> OneCBase:
         """The base the call names (endpoints declared with a base always have one)."""
@@ -58,8 +54,13 @@ class Result:
 Handler = Callable[[SyncCall], Awaitable[Result]]
 
 
-async def answer_logged(services: Services, log: LogRecord, work: Callable[[], Awaitable[Result]]) -> Response:
-    """Run `work`, answer its data in the envelope (or its error with a status), and write the sync log entry."""
+async def answer_logged(
+    services: Services, log: LogRecord, work: Callable[[], Awaitable[Result]], *, client: str = ""
+) -> Response:
+    """Run `work`, answer its data in the envelope (or its error with a status), and write the sync log entry.
+
+    A call refused for its credentials (or throttled) is counted in the base's entry of the hour instead.
+    """
     started = time.perf_counter()
     error: str | None = None
     try:
@@ -70,37 +71,59 @@ async def answer_logged(services: Services, log: LogRecord, work: Callable[[], A
     except Exception as exc:  # every failure is answered in the envelope, never as a bare 500
         response = error_response(exc)
         error = str(exc) or type(exc).__name__
+        if isinstance(exc, AuthenticationRequired | TooManyAttempts):
+            await services.sync_log.count_refused(log, status=response.status_code, error=error, client=client)
+            return response
     duration_ms = int((time.perf_counter() - started) * 1000)
     await services.sync_log.write(log, status=response.status_code, error=error, duration_ms=duration_ms)
     return response
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or the client a trusted proxy names (uvicorn's proxy headers handling,
+    FORWARDED_ALLOW_IPS, rewrites the peer from X-Forwarded-For)."""
+    return request.client.host if request.client is not None else ""
+
+
 def sync_endpoint(
     operation: str, handler: Handler, *, auth: Auth = "base", needs_base: bool = True
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler of a POST sync call into a Starlette endpoint that always answers the envelope."""
+    """Wrap a handler of a POST sync call into a Starlette endpoint that always answers the envelope.
+
+    The caller is checked before anything of the body beyond `key` and `id_base` is read or stored: a stranger's
+    call leaves no body in the sync log and learns nothing of the fields.
+    """
 
     async def endpoint(request: Request) -> Response:
         services: Services = request.app.state.services
         log = LogRecord(direction=Direction.FROM_1C, operation=operation)
+        client = client_address(request)
 
         async def work() -> Result:
             payload = await read_json_object(request)
-            log.summary = payload.data
             log.account_id = payload.require_int("key")
             log.id_base = payload.require_str("id_base", 100)
             account = await get_active_account(log.account_id)
-            base = await get_linked_base(account, log.id_base) if needs_base else None
             credentials = basic_credentials(request)
+            settings = services.settings
             if auth == "admin":
-                settings = services.settings
-                require_admin_credentials(settings.admin_user, settings.admin_password, credentials)
-            elif auth == "base" and base is not None and services.settings.sync_auth == "basic":
-                require_base_credentials(base, services.secrets, credentials)
+                await admit_operator(settings.admin_user, settings.admin_password, credentials, client=client)
+            base = None
+            if needs_base:
+                base = await admit_base(
+                    account,
+                    log.id_base,
+                    services.secrets,
+                    credentials,
+                    client=client,
+                    check_credentials=auth == "base" and settings.sync_auth == "basic",
+                )
+            log.summary = payload.data
+            check_text(payload)
             if base is not None:
                 await mark_seen(base)
-            return await handler(SyncCall(services, payload, account, base, credentials, log))
+            return await handler(SyncCall(services, payload, account, base, credentials, log, client))
 
-        return await answer_logged(services, log, work)
+        return await answer_logged(services, log, work, client=client)
 
     return endpoint

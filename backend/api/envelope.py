@@ -14,6 +14,7 @@ from backend.sync.errors import (
     Conflict,
     InvalidInput,
     SyncError,
+    TooManyAttempts,
     UnknownAccount,
 )
 
@@ -33,7 +34,8 @@ class EnvelopeResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         import json
 
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # "replace": an unpaired surrogate that slipped into a message must not turn the answer into a 500
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
 
 
 def success(data: Any = None) -> EnvelopeResponse:
@@ -52,6 +54,8 @@ def error_response(exc: Exception) -> EnvelopeResponse:
         return failure(400, str(exc))
     if isinstance(exc, AuthenticationRequired):
         return failure(401, str(exc), {"WWW-Authenticate": BASIC_CHALLENGE})
+    if isinstance(exc, TooManyAttempts):
+        return failure(429, str(exc), {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, AccessDenied):
         return failure(403, str(exc))
     if isinstance(exc, UnknownAccount):

@@ -24,6 +24,8 @@ _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 _DECIMAL = re.compile(r"[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)")
 MAX_DEPTH = 32  # 1C's bodies are flat; deeper nesting is an error, and unbounded depth exhausts the stack later
 MAX_ID = 2**63 - 1
+# json.loads joins an escaped surrogate pair into one character, so any surrogate left in a str is unpaired.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 async def read_json_object(request: Request) -> Payload:
@@ -59,10 +61,36 @@ def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
         raise InvalidInput("body", "тело запроса должно быть JSON-объектом")
     if _depth(value) > MAX_DEPTH:
         raise InvalidInput("body", f"тело запроса вложено глубже {MAX_DEPTH} уровней")
-    field = _field_with_nul(value)
-    if field is not None:
-        raise InvalidInput(field, f'поле "{field}" содержит символ NUL (\\u0000): уберите его')
     return Payload(value)
+
+
+def check_text(payload: Payload) -> None:
+    """Raise InvalidInput naming the first top-level field whose key or text, at any depth, holds a NUL character
+    (PostgreSQL cannot store one) or an unpaired UTF-16 surrogate (not text at all: it cannot be encoded)."""
+    for key, value in payload.data.items():
+        stack = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str) and (problem := _bad_character(item)) is not None:
+                raise InvalidInput(key, f'поле "{_printable(key)}" содержит {problem}: уберите его')
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+
+
+def _bad_character(text: str) -> str | None:
+    if "\x00" in text:
+        return "символ NUL (\\u0000)"
+    if _SURROGATE.search(text):
+        return "непарный суррогат UTF-16 (например \\ud800): это не текст, передайте строку в UTF-8 целиком"
+    return None
+
+
+def _printable(text: str) -> str:
+    """`text` with NUL and surrogates written as escapes, safe to put into an answer."""
+    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _depth(value: Any) -> int:
@@ -77,22 +105,6 @@ def _depth(value: Any) -> int:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, level + 1) for child in children)
     return deepest
-
-
-def _field_with_nul(body: dict[str, Any]) -> str | None:
-    """The top-level key whose key or value holds a NUL character anywhere (PostgreSQL cannot store one)."""
-    for key, value in body.items():
-        stack = [key, value]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, str) and "\x00" in item:
-                return key.replace("\x00", "\\u0000")
-            if isinstance(item, dict):
-                stack.extend(item.keys())
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-    return None
 
 
 def _reject_constant(name: str) -> Any:
@@ -164,6 +176,8 @@ class Payload:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InvalidInput(name, f'поле "{name}" должно быть строкой, получено {_shown(value)}')
         text = _number_text(value) if not isinstance(value, str) else value.strip()
+        if (problem := _bad_character(text)) is not None:
+            raise InvalidInput(name, f'поле "{name}" содержит {problem}: уберите его')
         if len(text) > max_length:
             raise InvalidInput(name, f'поле "{name}" длиннее {max_length} символов')
         return text

@@ -23,10 +23,12 @@ OPENAPI_PATH = "/sync/openapi.json"
 SCHEMAS = "#/components/schemas/"
 RESPONSES = "#/components/responses/"
 
-# The errors of each kind of endpoint; 401 is dropped for base credentials when AMO1C_SYNC_AUTH=none.
-BASE_ERRORS = (400, 401, 403, 404, 413, 500)
-AMOCRM_ERRORS = (400, 401, 403, 404, 409, 413, 500, 502, 503)
-ADMIN_ERRORS = (400, 401, 403, 404, 409, 413, 500)
+# The errors of each kind of endpoint; 401 and 429 (throttled logins) are dropped for base credentials when
+# AMO1C_SYNC_AUTH=none.
+BASE_ERRORS = (400, 401, 403, 404, 413, 429, 500)
+AMOCRM_ERRORS = (400, 401, 403, 404, 409, 413, 429, 500, 502, 503)
+ADMIN_ERRORS = (400, 401, 403, 404, 409, 413, 429, 500)
+CREDENTIAL_ERRORS = (401, 429)
 
 
 def openapi_document(sync_auth: SyncAuth = "basic", server_url: str | None = None) -> dict[str, Any]:
@@ -94,8 +96,8 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
     """(path, method, operation) for every endpoint of spec section 2."""
     basic = sync_auth == "basic"
     base_auth: list[Schema] = [{"base1C": []}] if basic else []
-    base_errors = BASE_ERRORS if basic else tuple(status for status in BASE_ERRORS if status != 401)
-    amocrm_errors = AMOCRM_ERRORS if basic else tuple(status for status in AMOCRM_ERRORS if status != 401)
+    base_errors = BASE_ERRORS if basic else tuple(s for s in BASE_ERRORS if s not in CREDENTIAL_ERRORS)
+    amocrm_errors = AMOCRM_ERRORS if basic else tuple(s for s in AMOCRM_ERRORS if s not in CREDENTIAL_ERRORS)
     amo_id, null = _ref("AmoIdResult"), {"type": "null"}
     check_active = {
         "tags": ["sync"],
@@ -119,9 +121,12 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
         _post(
             "/sync/base",
             "2.2 Первичная синхронизация 1С с amoCRM / link a 1C base",
-            "Связывает новую базу без авторизации; изменение связанной требует Basic-авторизации её текущими "
-            "param1/param2 (кроме AMO1C_SYNC_AUTH=none) / changing a linked base needs its current credentials",
-            ("LinkBaseRequest", null, base_errors, [{}, {"base1C": []}] if basic else []),
+            "Новая база (id_base) ждёт подтверждения администратором аккаунта в настройках виджета amo1c и до "
+            "него ничего не может (ответ — как в спецификации, data: null); с Basic-авторизацией оператора "
+            "сервера (AMO1C_ADMIN_*) подключается сразу. Изменение связанной требует её текущих param1/param2, "
+            "а новый адрес или логин снова ждёт подтверждения / a new base awaits the account admin's approval; "
+            "the operator's credentials link at once; changing a base needs its current credentials",
+            ("LinkBaseRequest", null, base_errors, [{}, *base_auth, {"amo1cAdmin": []}]),
         ),
         _post(
             "/sync/clients_contacts",
@@ -238,15 +243,23 @@ def _error_kinds() -> dict[int, tuple[str, str]]:
     """Status → (name under components/responses, description) of every error answer."""
     return {
         400: ("InvalidInput", "Неверный запрос: поле не заполнено или с ошибкой, error называет его / invalid input"),
-        401: ("Unauthorized", "Нет Basic-авторизации или она неверна / missing or wrong Basic Auth credentials"),
+        401: (
+            "Unauthorized",
+            "Нет Basic-авторизации, она неверна или база не связана (один ответ) / missing or wrong credentials, "
+            "or an unknown base (one answer)",
+        ),
         403: (
             "Forbidden",
-            "База 1С не связана с аккаунтом (сначала /sync/base), интеграция отключена или действие запрещено / "
-            "base not linked, integration disabled, or not allowed",
+            "База ожидает подтверждения администратором, интеграция отключена или действие запрещено / "
+            "base awaiting approval, integration disabled, or not allowed",
         ),
         404: ("UnknownAccount", "Аккаунт amoCRM (key) не найден: интеграция не установлена / unknown account"),
         409: ("Conflict", "Конфликт с сохранённым состоянием; повторите позже / conflict with stored state"),
         413: ("BodyTooLarge", f"Тело запроса больше {MAX_BODY_BYTES} байт / body too large"),
+        429: (
+            "TooManyAttempts",
+            "Слишком много неудачных входов с этого адреса; повторите после Retry-After / too many failed logins",
+        ),
         500: ("InternalError", "Непредвиденная ошибка amo1c; запрос не выполнен / unexpected error, nothing done"),
         502: ("AmoCRMError", "amoCRM ответила ошибкой / amoCRM answered with an error"),
         503: ("AmoCRMUnavailable", "amoCRM недоступна или ограничила частоту; повторите после Retry-After / retry"),
@@ -256,13 +269,14 @@ def _error_kinds() -> dict[int, tuple[str, str]]:
 def _error_responses() -> dict[str, Any]:
     headers = {
         401: {"WWW-Authenticate": {"description": "Basic realm, charset UTF-8", "schema": {"type": "string"}}},
-        503: {
-            "Retry-After": {
-                "description": "Через сколько секунд повторить / seconds to wait",
-                "schema": {"type": "string", "pattern": "^[0-9]+$"},
-            }
-        },
     }
+    retry_after = {
+        "Retry-After": {
+            "description": "Через сколько секунд повторить / seconds to wait",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    }
+    headers[429] = headers[503] = retry_after
     responses: dict[str, Any] = {}
     for status, (name, description) in _error_kinds().items():
         response: Schema = {

@@ -12,7 +12,7 @@ import httpx
 
 from backend.onec.address import Resolver, check_address, resolve_host
 from backend.onec.answers import read_documents, read_saved, read_version
-from backend.onec.errors import OneCBadAnswer, OneCError, OneCUnreachable, clip
+from backend.onec.errors import OneCAddressRefused, OneCBadAnswer, OneCError, OneCUnreachable, clip
 from backend.onec.records import CallRecord, Connection, Document, Saved
 from backend.onec.summary import mask, summarize
 from backend.onec.wire import parse_answer, request_body, request_headers, status_error
@@ -132,6 +132,8 @@ class OneCClient:
         started = time.perf_counter()
         status: int | None = None
         try:
+            if conn.refusal:
+                raise OneCAddressRefused(conn.refusal)
             await check_address(conn.web_address, allow_private=self._allow_private, resolver=self._resolver)
             status, raw, content_type = await self._exchange(conn, payload)
             host = httpx.URL(conn.web_address).host

@@ -18,6 +18,7 @@ class Connection:
     password: str = field(repr=False)
     account_id: int
     id_base: str
+    refusal: str = ""  # non-empty: nothing may be sent to this base (it awaits approval); the reason, in Russian
 
 
 @dataclass(frozen=True)

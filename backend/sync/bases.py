@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.crypto import SecretBox
-from backend.models import Account, OneCBase
+from backend.models import Account, BaseRequest, OneCBase
 from backend.sync.errors import AccessDenied, AuthenticationRequired, InvalidInput, UnknownAccount
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -52,31 +52,32 @@ async def get_active_account(account_id: int) -> Account:
     return account
 
 
-async def get_linked_base(account: Account, id_base: str) -> OneCBase:
-    """The base `id_base` of `account`; raises AccessDenied when it was never linked."""
-    base = await OneCBase.get_or_none(account_id=account.id, id_base=id_base)
-    if base is None:
-        raise AccessDenied(f'база 1С "{id_base}" не связана с аккаунтом {account.id}: сначала вызовите /sync/base')
-    return base
-
-
-def credentials_match(base: OneCBase, secrets: SecretBox, presented: Credentials | None) -> bool:
-    """Whether `presented` equals the base's param1/param2, compared in constant time."""
+def credentials_match(holder: OneCBase | BaseRequest, secrets: SecretBox, presented: Credentials | None) -> bool:
+    """Whether `presented` equals the param1/param2 of a base (or of a base's request), in constant time."""
     if presented is None:
         return False
-    login_ok = hmac.compare_digest(presented.login.encode("utf-8"), base.param1.encode("utf-8"))
+    login_ok = hmac.compare_digest(presented.login.encode("utf-8"), holder.param1.encode("utf-8"))
     password_ok = hmac.compare_digest(
-        presented.password.encode("utf-8"), secrets.decrypt(base.param2_enc).encode("utf-8")
+        presented.password.encode("utf-8"), secrets.decrypt(holder.param2_enc).encode("utf-8")
     )
     return login_ok and password_ok
 
 
-def require_base_credentials(base: OneCBase, secrets: SecretBox, presented: Credentials | None) -> None:
-    """Raise AuthenticationRequired unless `presented` are the base's param1/param2."""
-    if not credentials_match(base, secrets, presented):
-        raise AuthenticationRequired(
-            f'нужна Basic-авторизация логином и паролем базы "{base.id_base}" (param1/param2 из /sync/base)'
-        )
+def wrong_credentials(account_id: int, id_base: str) -> AuthenticationRequired:
+    """The one answer to an unknown base and to wrong credentials alike, so base names cannot be probed."""
+    return AuthenticationRequired(
+        f'база 1С "{id_base}" не связана с аккаунтом {account_id} или логин и пароль неверны: передайте '
+        "Basic-авторизацию логином и паролем базы (param1/param2 из /sync/base)"
+    )
+
+
+def is_operator(admin_user: str | None, admin_password: str | None, presented: Credentials | None) -> bool:
+    """Whether `presented` are the server operator's AMO1C_ADMIN_USER/PASSWORD (never when they are unset)."""
+    if admin_user is None or admin_password is None or presented is None:
+        return False
+    login_ok = hmac.compare_digest(presented.login.encode("utf-8"), admin_user.encode("utf-8"))
+    password_ok = hmac.compare_digest(presented.password.encode("utf-8"), admin_password.encode("utf-8"))
+    return login_ok and password_ok
 
 
 def require_admin_credentials(
@@ -87,57 +88,20 @@ def require_admin_credentials(
         raise AccessDenied("загрузка обработчиков отключена: на сервере amo1c не заданы AMO1C_ADMIN_USER/PASSWORD")
     if presented is None:
         raise AuthenticationRequired("нужна Basic-авторизация администратора amo1c")
-    login_ok = hmac.compare_digest(presented.login.encode("utf-8"), admin_user.encode("utf-8"))
-    password_ok = hmac.compare_digest(presented.password.encode("utf-8"), admin_password.encode("utf-8"))
-    if not (login_ok and password_ok):
+    if not is_operator(admin_user, admin_password, presented):
         raise AuthenticationRequired("неверный логин или пароль администратора amo1c")
 
 
 def check_address(field: str, value: str) -> str:
     """An http(s) URL with a host; raises InvalidInput naming the field."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed port or IPv6 literal
+        valid = False
+    if not valid:
         raise InvalidInput(field, f'поле "{field}" должно быть адресом http:// или https://, получено "{value}"')
     return value
-
-
-async def link_base(
-    account: Account,
-    address: BaseAddress,
-    secrets: SecretBox,
-    presented: Credentials | None,
-    *,
-    require_auth_to_change: bool,
-) -> tuple[OneCBase, bool]:
-    """Link a new base or update a linked one (which needs its current credentials); returns (base, created)."""
-    check_address("web_address", address.web_address)
-    check_address("url_address", address.url_address)
-    existing = await OneCBase.get_or_none(account_id=account.id, id_base=address.id_base)
-    if existing is None:
-        try:
-            async with in_transaction():
-                base = await OneCBase.create(
-                    account=account,
-                    id_base=address.id_base,
-                    web_address=address.web_address,
-                    url_address=address.url_address,
-                    param1=address.param1,
-                    param2_enc=secrets.encrypt(address.param2),
-                    last_seen_at=datetime.now(UTC),
-                )
-            return base, True
-        except IntegrityError:
-            # Another call linked the same base a moment ago: treat this one as a change of it.
-            existing = await OneCBase.get(account_id=account.id, id_base=address.id_base)
-    if require_auth_to_change:
-        require_base_credentials(existing, secrets, presented)
-    existing.web_address = address.web_address
-    existing.url_address = address.url_address
-    existing.param1 = address.param1
-    existing.param2_enc = secrets.encrypt(address.param2)
-    existing.last_seen_at = datetime.now(UTC)
-    await existing.save()
-    return existing, False
 
 
 async def mark_seen(base: OneCBase) -> None:
@@ -149,15 +113,15 @@ async def mark_seen(base: OneCBase) -> None:
 
 
 async def add_base(account: Account, address: BaseAddress, secrets: SecretBox) -> OneCBase:
-    """Link a new base from the settings page (1C has not called yet); raises InvalidInput naming the field."""
-    _check_base_fields(address.param1, address.web_address, address.url_address)
+    """Link a new base from the settings page, approved at once (an admin did it); raises InvalidInput."""
+    check_base_fields(address.param1, address.web_address, address.url_address)
     if not address.id_base.strip() or len(address.id_base) > 100:
         raise InvalidInput("id_base", "укажите идентификатор базы (id_base) длиной до 100 символов")
     if not address.param2:
         raise InvalidInput("param2", "укажите пароль пользователя 1С")
     try:
         async with in_transaction():
-            return await OneCBase.create(
+            base = await OneCBase.create(
                 account=account,
                 id_base=address.id_base.strip(),
                 web_address=address.web_address,
@@ -165,6 +129,9 @@ async def add_base(account: Account, address: BaseAddress, secrets: SecretBox) -
                 param1=address.param1,
                 param2_enc=secrets.encrypt(address.param2),
             )
+            # The admin's own values win over a request 1C filed for the same id_base.
+            await BaseRequest.filter(account_id=account.id, id_base=base.id_base, base_id=None).delete()
+            return base
     except IntegrityError:
         raise InvalidInput("id_base", f'база "{address.id_base.strip()}" уже связана с этим аккаунтом') from None
 
@@ -179,7 +146,7 @@ async def change_base(
     secrets: SecretBox,
 ) -> OneCBase:
     """Change a base's addresses and login; `param2` None keeps the stored password; raises InvalidInput."""
-    _check_base_fields(param1, web_address, url_address)
+    check_base_fields(param1, web_address, url_address)
     base.web_address = web_address
     base.url_address = url_address
     base.param1 = param1
@@ -189,7 +156,8 @@ async def change_base(
     return base
 
 
-def _check_base_fields(param1: str, web_address: str, url_address: str) -> None:
+def check_base_fields(param1: str, web_address: str, url_address: str) -> None:
+    """Raise InvalidInput naming the first of the addresses and login that is malformed or too long."""
     check_address("web_address", web_address)
     check_address("url_address", url_address)
     if len(web_address) > 2000 or len(url_address) > 2000:

@@ -162,6 +162,12 @@ class OneCClients:
             password=self._secrets.decrypt(base.param2_enc),
             account_id=base.account_id,
             id_base=base.id_base,
+            refusal=(
+                f'база 1С "{base.id_base}" ожидает подтверждения изменений администратором: в неё ничего не '
+                "отправляется, пока их не подключат в настройках"
+            )
+            if base.awaiting_change
+            else "",
         )
 
     def for_base(self, base: OneCBase) -> tuple[OneCClient, Connection]:

@@ -29,3 +29,19 @@ class UnknownAccount(SyncError):
 
 class Conflict(SyncError):
     """The call contradicts stored state (e.g. an id_1c already linked to another amoCRM entity)."""
+
+
+class AwaitingApproval(AccessDenied):
+    """The base asked to be linked, or to change its address or login, and an admin of the account has not decided."""
+
+
+class TooManyAttempts(SyncError):
+    """Too many failed logins from one client address; `retry_after` says in how many seconds to try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RequestReplaced(Conflict):
+    """A link request changed after the admin saw it: the approval is refused, the new request must be read."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend.models import Direction, Outcome, SyncLogEntry
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from backend.models import Direction, Outcome, RefusedCalls, SyncLogEntry
 
 logger = logging.getLogger("amo1c.synclog")
 
@@ -18,6 +22,7 @@ BULKY_KEYS = frozenset({"handlers"})
 MAX_TEXT = 300
 MAX_ITEMS = 30
 MAX_DEPTH = 4
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 PRUNE_EVERY = 200  # writes between two prunes in one process
 
 
@@ -51,8 +56,9 @@ def mask(value: Any, depth: int = 0) -> Any:
 
 
 def storable(text: str) -> str:
-    """`text` with NUL characters replaced by U+FFFD: PostgreSQL refuses them in text and JSON columns."""
-    return text.replace("\x00", "\ufffd")
+    """`text` with NUL characters (PostgreSQL refuses them in text and JSON columns) and unpaired surrogates (no
+    database can encode them) replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _column(text: str | None, max_length: int | None) -> str | None:
@@ -102,6 +108,43 @@ class SyncLog:
                 await self.prune()
         except Exception:
             logger.exception("could not write a sync log entry for %s", record.operation)
+
+    async def count_refused(self, record: LogRecord, *, status: int, error: str, client: str) -> None:
+        """Count a refused unauthenticated call in its base's one entry of the hour, so a stranger's thousands of
+        attempts never bury the account's real entries; never raises."""
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        if record.account_id is None:
+            return
+        scope: dict[str, Any] = {
+            "account_id": record.account_id,
+            "id_base": _column(record.id_base, 100) or "",
+            "hour": hour,
+        }
+        summary = {"client_address": storable(client[:64])}
+        try:
+            counter = await RefusedCalls.get_or_none(**scope)
+            if counter is None:
+                entry = await SyncLogEntry.create(
+                    account_id=record.account_id,
+                    id_base=scope["id_base"] or None,
+                    direction=record.direction,
+                    operation=record.operation,
+                    outcome=Outcome.ERROR,
+                    http_status=status,
+                    error=_column(error, None),
+                    request_summary=summary,
+                )
+                try:
+                    await RefusedCalls.create(entry=entry, **scope)
+                    return
+                except IntegrityError:  # another worker counted the hour's first refusal a moment ago
+                    await entry.delete()
+                    counter = await RefusedCalls.get(**scope)
+            await SyncLogEntry.filter(id=counter.entry_id).update(
+                count=F("count") + 1, http_status=status, error=_column(error, None), request_summary=summary
+            )
+        except Exception:
+            logger.exception("could not count a refused call of %s", record.operation)
 
     async def prune(self, now: datetime | None = None) -> int:
         """Delete entries older than the retention period; returns how many."""

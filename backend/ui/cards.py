@@ -51,7 +51,8 @@ def document_tree(documents: list[Document]) -> list[Node]:
 
 async def choose_base(session: UISession, requested: str | None) -> tuple[list[OneCBase], OneCBase | None]:
     """The account's bases and the one to show: the requested one (remembered), the remembered one, or the first."""
-    bases = await OneCBase.filter(account_id=session.account_id).order_by("id_base")
+    # A base whose new address awaits an admin's approval is not offered: nothing may be sent to it.
+    bases = await OneCBase.filter(account_id=session.account_id, awaiting_change=False).order_by("id_base")
     by_name = {base.id_base: base for base in bases}
     if requested is not None and requested in by_name:
         await UserPreference.update_or_create(

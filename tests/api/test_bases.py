@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from backend.crypto import SecretBox
-from backend.models import Account, OneCBase, SyncLogEntry
+from backend.models import Account, BaseRequest, OneCBase, SyncLogEntry
 from backend.settings import Settings
 from tests.api.conftest import World
 from tests.factories import BASE_AUTH, BASE_LOGIN, BASE_PASSWORD, base_body, basic
@@ -65,16 +65,30 @@ async def test_check_active_needs_no_credentials(world: World) -> None:
     assert response.status_code == 200
 
 
-async def test_first_link_of_a_new_base_needs_no_auth(world: World) -> None:
+async def test_first_link_of_a_new_base_answers_as_the_spec_and_awaits_approval(world: World) -> None:
     body = base_body(world.account.id, "склад", web_address="https://1c.example.test/sklad/hs/amo1c")
     response = await world.post("/sync/base", body, headers={})
     assert response.json() == {"success": True, "data": None, "error": None}
-    base = await stored(world, "склад")
-    assert base.web_address == "https://1c.example.test/sklad/hs/amo1c"
-    assert base.url_address == body["url_address"] and base.param1 == BASE_LOGIN
+    assert not await OneCBase.filter(id_base="склад").exists()
+    request = await BaseRequest.get(account_id=world.account.id, id_base="склад")
+    assert request.web_address == "https://1c.example.test/sklad/hs/amo1c"
+    assert request.url_address == body["url_address"] and request.param1 == BASE_LOGIN and request.base_id is None
 
 
-async def test_relink_with_current_credentials_updates_addresses_and_password(world: World) -> None:
+async def test_relink_with_current_credentials_takes_a_new_password_at_once(world: World) -> None:
+    response = await world.post("/sync/base", base_body(world.account.id, param2="новый-пароль"), headers=BASE_AUTH)
+    assert response.status_code == 200, response.text
+    base = await stored(world)
+    assert SecretBox(world.settings.secret_key).decrypt(base.param2_enc) == "новый-пароль"
+    assert not base.awaiting_change
+    ok = {"key": world.account.id, "id_base": "trade"}
+    old = await world.post("/update_handlers/get_actual_version", ok, headers=BASE_AUTH)
+    assert_failure(old, 401)
+    new = await world.post("/update_handlers/get_actual_version", ok, headers=basic(BASE_LOGIN, "новый-пароль"))
+    assert new.status_code == 200
+
+
+async def test_relink_to_a_new_address_returns_the_base_to_awaiting_approval(world: World) -> None:
     body = base_body(
         world.account.id,
         web_address="https://new.example.test/trade/hs/amo1c",
@@ -82,15 +96,25 @@ async def test_relink_with_current_credentials_updates_addresses_and_password(wo
         param2="новый-пароль",
     )
     response = await world.post("/sync/base", body, headers=BASE_AUTH)
-    assert response.status_code == 200, response.text
+    assert response.json() == {"success": True, "data": None, "error": None}
     base = await stored(world)
-    assert (base.web_address, base.url_address) == (body["web_address"], body["url_address"])
-    assert SecretBox(world.settings.secret_key).decrypt(base.param2_enc) == "новый-пароль"
+    assert base.awaiting_change and base.web_address == base_body(world.account.id)["web_address"]
+    request = await BaseRequest.get(account_id=world.account.id, id_base="trade")
+    assert request.base_id == base.id and request.web_address == body["web_address"]
     ok = {"key": world.account.id, "id_base": "trade"}
-    old = await world.post("/update_handlers/get_actual_version", ok, headers=BASE_AUTH)
-    assert_failure(old, 401)
-    new = await world.post("/update_handlers/get_actual_version", ok, headers=basic(BASE_LOGIN, "новый-пароль"))
-    assert new.status_code == 200
+    for headers in (BASE_AUTH, basic(BASE_LOGIN, "новый-пароль")):
+        assert_failure(await world.post("/update_handlers/get_actual_version", ok, headers=headers), 403, "подтвержд")
+    assert_failure(await world.post("/update_handlers/get_actual_version", ok, headers=basic("x", "y")), 401)
+
+
+async def test_relink_restating_the_approved_address_withdraws_a_pending_change(world: World) -> None:
+    moved = base_body(world.account.id, web_address="https://new.example.test/trade/hs/amo1c")
+    assert (await world.post("/sync/base", moved, headers=BASE_AUTH)).status_code == 200
+    assert (await world.post("/sync/base", base_body(world.account.id), headers=BASE_AUTH)).status_code == 200
+    assert not (await stored(world)).awaiting_change
+    assert not await BaseRequest.filter(account_id=world.account.id).exists()
+    ok = {"key": world.account.id, "id_base": "trade"}
+    assert (await world.post("/update_handlers/get_actual_version", ok)).status_code == 200
 
 
 @pytest.mark.parametrize("headers", [{}, basic(BASE_LOGIN, "wrong"), basic("другой", BASE_PASSWORD)])
@@ -107,11 +131,13 @@ async def test_relink_without_or_with_wrong_credentials_is_401_and_changes_nothi
 
 
 @NONE_MODE
-async def test_sync_auth_none_relinks_without_auth_and_other_calls_need_none(world: World) -> None:
+async def test_sync_auth_none_needs_approval_for_any_change_and_no_credentials_for_calls(world: World) -> None:
     body = base_body(world.account.id, web_address="https://other.example.test/hs", param2="другой")
     response = await world.post("/sync/base", body, headers={})
     assert response.status_code == 200, response.text
-    assert (await stored(world)).web_address == "https://other.example.test/hs"
+    assert (await stored(world)).awaiting_change, "without credentials a change cannot be trusted"
+    await BaseRequest.filter(account_id=world.account.id).delete()
+    await OneCBase.filter(account_id=world.account.id).update(awaiting_change=False)
     ok = {"key": world.account.id, "id_base": "trade"}
     for path, body in [
         ("/update_handlers/get_actual_version", ok),
@@ -164,13 +190,15 @@ async def test_link_to_a_deactivated_account_is_403(world: World) -> None:
 async def test_password_is_stored_encrypted_and_never_logged(world: World) -> None:
     secret = "очень-секретный-пароль-42"
     await world.post("/sync/base", base_body(world.account.id, "склад", param2=secret), headers={})
-    await world.post("/sync/base", base_body(world.account.id, "склад", param2=secret), headers={})  # 401, logged
-    base = await stored(world, "склад")
-    assert secret not in base.param2_enc and base.param2_enc != secret
-    assert SecretBox(world.settings.secret_key).decrypt(base.param2_enc) == secret
+    await world.post("/sync/base", base_body(world.account.id, "склад", param2=secret), headers={})
+    await world.post("/sync/base", base_body(world.account.id, param2=secret), headers=basic(BASE_LOGIN, "нет"))
+    request = await BaseRequest.get(account_id=world.account.id, id_base="склад")
+    assert secret not in request.param2_enc and request.param2_enc != secret
+    assert SecretBox(world.settings.secret_key).decrypt(request.param2_enc) == secret
     entries = await SyncLogEntry.filter(operation="base").all()
     assert len(entries) >= 3
     for entry in entries:
         logged = json.dumps(entry.request_summary, ensure_ascii=False) + (entry.error or "")
         assert secret not in logged and BASE_PASSWORD not in logged
-        assert entry.request_summary is not None and entry.request_summary["param2"] == "***"
+        assert entry.request_summary is not None
+        assert entry.request_summary.get("param2", "***") == "***"

@@ -114,9 +114,11 @@ async def test_save_fields_bad_value_is_400_naming_the_key_and_changes_nothing(
 
 
 @by_endpoint
-async def test_save_fields_unlinked_base_is_403(world: World, path: str, kind: MappingKind) -> None:
+async def test_save_fields_unlinked_base_is_401_like_wrong_credentials(
+    world: World, path: str, kind: MappingKind
+) -> None:
     response = await world.post(path, body(world, "нет такой", p_1="ИНН"))
-    assert response.status_code == 403 and "нет такой" in response.json()["error"]
+    assert response.status_code == 401 and "нет такой" in response.json()["error"]
     assert await FieldMapping.all().count() == 0
 
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from backend.api.openapi import OPENAPI_PATH, openapi_document
 from tests.api.conftest import World
 from tests.api.test_openapi import api_paths, assert_answer_documented
-from tests.factories import BASE_AUTH, BASE_LOGIN, basic
+from tests.factories import ADMIN_AUTH, BASE_AUTH, BASE_LOGIN, basic
 
 FUZZ = settings(
     max_examples=50,
@@ -32,7 +32,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-ADMIN_AUTH = basic("admin", "admin-password")
 TRICKY_STRINGS = (
     "",
     " ",

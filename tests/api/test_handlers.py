@@ -10,9 +10,8 @@ import pytest
 from backend.models import HandlerPackage
 from backend.settings import Settings
 from tests.api.conftest import World
-from tests.factories import BASE_AUTH, basic, link_base
+from tests.factories import ADMIN_AUTH, BASE_AUTH, basic, link_base
 
-ADMIN_AUTH = basic("admin", "admin-password")
 VERSION, HANDLERS, SET = (
     "/update_handlers/get_actual_version",
     "/update_handlers/get_actual_handlers",

@@ -13,9 +13,7 @@ import pytest
 from backend.api.inputs import MAX_BODY_BYTES
 from backend.models import FieldMapping, MappingKind
 from tests.api.conftest import World
-from tests.factories import BASE_AUTH, basic
-
-ADMIN_AUTH = basic("admin", "admin-password")
+from tests.factories import ADMIN_AUTH, BASE_AUTH
 
 
 def assert_envelope_failure(response: httpx.Response, status: int, *mentions: str) -> None:
@@ -156,9 +154,9 @@ async def test_unknown_account_is_404(world: World) -> None:
     assert_envelope_failure(response, 404, "777")
 
 
-async def test_unlinked_base_is_403(world: World) -> None:
+async def test_unlinked_base_is_401_like_wrong_credentials(world: World) -> None:
     body = {"key": world.account.id, "id_base": "чужая", "phone": "+79120000000"}
-    assert_envelope_failure(await world.post("/sync/clients_contacts", body), 403, "чужая")
+    assert_envelope_failure(await world.post("/sync/clients_contacts", body), 401, "чужая")
     assert world.api_calls() == 0
 
 

@@ -15,10 +15,9 @@ from backend.api.openapi import OPENAPI_PATH, openapi_document
 from backend.api.routes import sync_routes
 from backend.models import Account
 from tests.api.conftest import World
-from tests.factories import BASE_AUTH, base_body, basic, install_account
+from tests.factories import ADMIN_AUTH, BASE_AUTH, base_body, basic, install_account
 
 DOCUMENT_URI = "urn:amo1c:sync-openapi"
-ADMIN_AUTH = basic("admin", "admin-password")
 
 
 def pointer(*parts: str) -> str:
@@ -126,7 +125,10 @@ def test_openapi_auth_follows_the_sync_auth_mode() -> None:
         handlers = document["paths"]["/update_handlers/set_handlers"]["post"]
         assert handlers["security"] == [{"amo1cAdmin": []}] and "401" in handlers["responses"]
         assert document["paths"]["/sync/check_active"]["get"]["security"] == []
-    assert basic_mode["paths"]["/sync/base"]["post"]["security"] == [{}, {"base1C": []}]
+    assert basic_mode["paths"]["/sync/base"]["post"]["security"] == [{}, {"base1C": []}, {"amo1cAdmin": []}]
+    assert open_mode["paths"]["/sync/base"]["post"]["security"] == [{}, {"amo1cAdmin": []}]
+    assert "429" in basic_mode["paths"][contacts]["post"]["responses"]
+    assert "429" not in open_mode["paths"][contacts]["post"]["responses"]
 
 
 async def test_openapi_is_served_as_plain_json(world: World) -> None:
@@ -172,6 +174,7 @@ async def test_real_answers_of_every_endpoint_match_the_document(world: World) -
     assert (await calls.get("/sync/check_active", key="1")).status_code == 404
 
     assert (await calls.post("/sync/base", base_body(key, "second"), headers={})).status_code == 200
+    assert (await calls.post("/sync/base", base_body(key, "third"), headers=ADMIN_AUTH)).status_code == 200
     assert (await calls.post("/sync/base", base_body(key), headers=BASE_AUTH)).status_code == 200
     assert (await calls.post("/sync/base", base_body(key, web_address="ftp://x"))).status_code == 400
     assert (await calls.post("/sync/base", base_body(key), headers=basic("Обмен1С", "нет"))).status_code == 401
@@ -182,7 +185,8 @@ async def test_real_answers_of_every_endpoint_match_the_document(world: World) -
     assert isinstance(contact_id, int)
     assert (await calls.post("/sync/clients_contacts", {**ok, "name": "нет данных"})).status_code == 400
     assert (await calls.post("/sync/clients_contacts", contact, headers={})).status_code == 401
-    assert (await calls.post("/sync/clients_contacts", {**contact, "id_base": "чужая"})).status_code == 403
+    assert (await calls.post("/sync/clients_contacts", {**contact, "id_base": "чужая"})).status_code == 401
+    assert (await calls.post("/sync/clients_contacts", {**contact, "id_base": "second"})).status_code == 403
     world.fake.fail_next(1, status=400, path_prefix="/api/v4/contacts", method="POST")
     assert (
         await calls.post("/sync/clients_contacts", {**contact, "id_1c": "c-2", "phone": "+7 900 000-00-02"})
@@ -214,7 +218,7 @@ async def test_real_answers_of_every_endpoint_match_the_document(world: World) -
         assert (await calls.post(path, {**ok, "p_101": "ИНН", "Телефон": "p_102"})).status_code == 200
         assert (await calls.post(path, {**ok, "p_101": ["ИНН"]})).status_code == 400
         assert (await calls.post(path, {**ok, "p_101": "ИНН"}, headers={})).status_code == 401
-        assert (await calls.post(path, {**ok, "id_base": "нет такой"})).status_code == 403
+        assert (await calls.post(path, {**ok, "id_base": "нет такой"})).status_code == 401
 
     version_path, handlers_path = "/update_handlers/get_actual_version", "/update_handlers/get_actual_handlers"
     assert (await calls.post(version_path, ok)).json()["data"] == {"version": 0}

@@ -21,7 +21,7 @@ from backend.services import Services
 from backend.settings import Settings
 from backend.ui.tokens import Lang, UISession, UITokens
 from tests.conftest import no_sleep
-from tests.factories import BASE_AUTH, BASE_PASSWORD, base_body, install_account
+from tests.factories import BASE_AUTH, BASE_PASSWORD, install_account, link_base
 
 HANDLER_PATH = "/trade/hs/amo1c/handler"
 WEB_ADDRESS = f"http://1c.test{HANDLER_PATH}"
@@ -99,8 +99,7 @@ async def admin(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ad
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as client,
     ):
         account = await install_account(fake_amocrm, settings)
-        linked = await client.post("/sync/base", json=base_body(account.id, web_address=WEB_ADDRESS))
-        assert linked.status_code == 200
+        await link_base(client, account.id, web_address=WEB_ADDRESS)
         yield Admin(client, fake_amocrm, fake_onec, account, settings, app.state.services)
 
 

@@ -17,7 +17,7 @@ from backend.models import Account, Direction, EntityKind, EntityLink, Outcome, 
 from backend.settings import Settings
 from backend.ui.tokens import UISession, UITokens
 from tests.conftest import no_sleep
-from tests.factories import BASE_LOGIN, BASE_PASSWORD, base_body, install_account
+from tests.factories import BASE_LOGIN, BASE_PASSWORD, install_account, link_base
 from tests.fakes.amocrm_helpers import phone
 
 HANDLER_PATH = "/trade/hs/amo1c/handler"
@@ -57,10 +57,7 @@ async def cards(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ca
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as client,
     ):
         account = await install_account(fake_amocrm, settings)
-        linked = await client.post(
-            "/sync/base", json=base_body(account.id, web_address=f"http://1c.test{HANDLER_PATH}")
-        )
-        assert linked.status_code == 200
+        await link_base(client, account.id, web_address=f"http://1c.test{HANDLER_PATH}")
         token = UITokens(settings.secret_key).issue(UISession(account.id, 7001, is_admin=False))
         yield Cards(client, fake_amocrm, fake_onec, account, token, settings)
 
@@ -228,8 +225,7 @@ async def test_double_click_sends_one_request_to_1c(cards: Cards) -> None:
 
 
 async def test_several_bases_get_a_selector_and_the_choice_is_remembered(cards: Cards) -> None:
-    second = base_body(cards.account.id, "warehouse", web_address=f"http://1c.test{HANDLER_PATH}")
-    assert (await cards.client.post("/sync/base", json=second)).status_code == 200
+    await link_base(cards.client, cards.account.id, "warehouse", web_address=f"http://1c.test{HANDLER_PATH}")
     page = await cards.client.get("/ui/cards/leads/1", params={"token": cards.token})
     assert '<select name="base">' in page.text
     assert '<option value="warehouse">' in page.text

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-
 from backend.models import HandlerPackage
+from tests.factories import ADMIN_AUTH
 from tests.ui.conftest import Admin, sync
-
-ADMIN_AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:admin-password").decode()}
 
 
 async def test_packages_are_listed_newest_first_with_the_latest_marked(admin: Admin) -> None:
