@@ -212,15 +212,25 @@ def fake_amocrm(settings: Settings) -> FakeAmoCRM:
 
 
 @pytest.fixture
-async def amo_client(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of amo1c whose amoCRM is the fake (budget 50 rps, retries without sleeping); no account yet."""
+async def amo_app(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Starlette]:
+    """amo1c with its lifespan running, whose amoCRM is the fake (budget 50 rps, retries without sleeping)."""
     application = create_app(
         settings,
         amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
         amocrm_options={"budget": LocalRequestBudget(50), "retry": RetryPolicy(sleep=no_sleep)},
     )
-    async with (
-        application.router.lifespan_context(application),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://amo1c.test") as http,
-    ):
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def client_of(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """An HTTP client of the in-process app whose requests come from the client `address`."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://amo1c.test")
+
+
+@pytest.fixture
+async def amo_client(amo_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of amo1c whose amoCRM is the fake; no account yet."""
+    async with client_of(amo_app) as http:
         yield http
