@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from backend.services import Services
+from backend.sync.hrefs import link_href
 from backend.ui.i18n import translator
 from backend.ui.origins import frame_ancestors
 from backend.ui.tokens import Lang
@@ -21,10 +22,11 @@ HTMX_FILE = "htmx-2.0.11.min.js"
 
 
 def make_templates() -> Jinja2Templates:
-    """The Jinja2 environment of every page (autoescaping on), with the `when` and `filesize` filters."""
+    """The Jinja2 environment of every page (autoescaping on), with the `when`, `filesize` and `link_href` filters."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.filters["when"] = when
     templates.env.filters["filesize"] = filesize
+    templates.env.filters["link_href"] = link_href
     return templates
 
 
