@@ -1,7 +1,8 @@
 /* amo1c framed pages: talk to the widget that frames them (see widget/script.js).
  * - tell a card's frame height to the widget so the panel fits its content;
  * - take a renewed UI token from the widget and use it for the next htmx requests;
- * - show times in the viewer's time zone.
+ * - show times in the viewer's time zone;
+ * - the few behaviours htmx attributes cannot say: the pages' CSP allows no inline handlers and no eval (hx-on).
  * Messages are accepted only from amoCRM account origins and the origins this server was configured with. */
 (function () {
   "use strict";
@@ -36,6 +37,28 @@
   }
   localTimes();
   document.addEventListener("htmx:afterSettle", localTimes);
+
+  // An add form marked data-amo1c-reset-on-success is emptied once its own request succeeded, ready for the next one.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form.hasAttribute("data-amo1c-reset-on-success") && event.detail.xhr.status === 200) {
+      form.reset();
+    }
+  });
+
+  // A sync log entry's «detail» button marked data-amo1c-detail-toggle closes the open detail row instead of
+  // asking for it again.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var button = event.detail.elt;
+    if (!button.hasAttribute("data-amo1c-detail-toggle")) {
+      return;
+    }
+    var next = button.closest("tr").nextElementSibling;
+    if (next && next.classList.contains("amo1c-log-detail")) {
+      next.remove();
+      event.preventDefault();
+    }
+  });
 
   if (window.parent === window) {
     return;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,19 +13,24 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from backend.services import Services
+from backend.sync.hrefs import link_href
 from backend.ui.i18n import translator
 from backend.ui.origins import frame_ancestors
 from backend.ui.tokens import Lang
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 HTMX_FILE = "htmx-2.0.11.min.js"
+# Scripts, styles, fonts and images only from amo1c's own files: no inline script or style, no eval (htmx runs with
+# allowEval off), no plugins, no <base>, forms post only back to amo1c.
+CONTENT_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 
 
 def make_templates() -> Jinja2Templates:
-    """The Jinja2 environment of every page (autoescaping on), with the `when` and `filesize` filters."""
+    """The Jinja2 environment of every page (autoescaping on), with the `when`, `filesize` and `link_href` filters."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.filters["when"] = when
     templates.env.filters["filesize"] = filesize
+    templates.env.filters["link_href"] = link_href
     return templates
 
 
@@ -49,6 +55,11 @@ def filesize(size: int, lang: Lang = "ru") -> str:
     return f"{text.replace('.', ',') if lang == 'ru' else text}\u00a0{unit}"
 
 
+def content_security_policy(widget_origins: Iterable[str]) -> str:
+    """The Content-Security-Policy of every page amo1c renders, framed only by amoCRM and `widget_origins`."""
+    return f"{CONTENT_POLICY}; frame-ancestors 'self' {frame_ancestors(widget_origins)}"
+
+
 def render(
     request: Request, template: str, context: dict[str, Any], *, lang: Lang = "ru", status: int = 200
 ) -> Response:
@@ -66,9 +77,7 @@ def render(
         },
         status_code=status,
     )
-    response.headers["Content-Security-Policy"] = (
-        f"frame-ancestors 'self' {frame_ancestors(services.settings.widget_origins)}"
-    )
+    response.headers["Content-Security-Policy"] = content_security_policy(services.settings.widget_origins)
     response.headers["Referrer-Policy"] = "no-referrer"  # the first load carries the session token in its URL
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.liveserver import ThreadedServer
 from backend.settings import Settings
+from backend.ui.render import CONTENT_POLICY
 from backend.widget import SOURCE_ROOT, build_widget
 from tests.conftest import CHROMIUM, require_tool
 from tests.e2e.harness import create_harness, read_widget_zip
@@ -165,25 +166,59 @@ def browser() -> Iterator[Browser]:
 
 @dataclass
 class BrowserPage:
-    """A fresh page, the uncaught JavaScript errors it raised and its console errors (a refused request is one)."""
+    """A fresh page, the uncaught JavaScript errors it raised and its console errors (a refused request is one),
+    and what broke amo1c's Content-Security-Policy (each test using the page fails on those)."""
 
     page: Page
     errors: list[str]
     console_errors: list[str]
+    csp_violations: list[str] = field(default_factory=list)
+
+    def saw_error(self, text: str) -> None:
+        """An uncaught error; a CSP refusal (an eval) is a violation too."""
+        self.errors.append(text)
+        if CSP_TEXT in text:
+            self.csp_violations.append(text)
+
+    def saw_console(self, kind: str, text: str) -> None:
+        """A console message; Chromium logs every CSP refusal there."""
+        if kind == "error":
+            self.console_errors.append(text)
+        if CSP_TEXT in text:
+            self.csp_violations.append(text)
+
+    def saw_violation(self, policy: str, text: str) -> None:
+        """A securitypolicyviolation event of a document under `policy`."""
+        if policy.startswith(CONTENT_POLICY):  # a frame of amo1c's, not the amoCRM imitation around it
+            self.csp_violations.append(text)
+
+
+CSP_TEXT = "Content Security Policy"  # in Chromium's console message for every violation
+# Runs in every frame before the page's own scripts; also sees violations that a page catches (htmx's eval).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.amo1cCspViolation(event.originalPolicy,
+    event.effectiveDirective + " refused " + (event.blockedURI || "inline") + " in " + event.documentURI);
+});
+"""
 
 
 @pytest.fixture
 def browser_page(browser: Browser) -> Iterator[BrowserPage]:
+    """A fresh page in a fresh context; the test fails if any amo1c frame in it broke the Content-Security-Policy."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU")
     context.set_default_timeout(EXPECT_TIMEOUT_MS)
-    page = context.new_page()
-    opened = BrowserPage(page, [], [])
-    page.on("pageerror", lambda error: opened.errors.append(str(error)))
-    page.on("console", lambda message: opened.console_errors.append(message.text) if message.type == "error" else None)
+    context.expose_binding("amo1cCspViolation", lambda source, policy, text: opened.saw_violation(policy, text))
+    context.add_init_script(CSP_REPORTER)
+    opened = BrowserPage(context.new_page(), [], [])
+    opened.page.on("pageerror", lambda error: opened.saw_error(str(error)))
+    opened.page.on("console", lambda message: opened.saw_console(message.type, message.text))
     try:
         yield opened
     finally:
         context.close()
+    if opened.csp_violations:
+        pytest.fail("amo1c's Content-Security-Policy was violated:\n" + "\n".join(opened.csp_violations), pytrace=False)
 
 
 def artifacts_dir() -> Path:

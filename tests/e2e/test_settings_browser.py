@@ -27,7 +27,8 @@ def open_settings(page: Page, demo: Demo, tab: str | None = None) -> None:
 
 def settled(page: Page) -> None:
     """Wait until no htmx request is in flight (htmx marks the requesting element with .htmx-request)."""
-    page.wait_for_function("document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null")
+    # a function, not an expression: Playwright evals a bare expression in the page, which the CSP refuses
+    page.wait_for_function("() => document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null")
 
 
 def assert_no_secret(page: Page) -> None:
