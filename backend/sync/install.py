@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from backend.amocrm import (
@@ -63,7 +64,11 @@ async def install(
     )
     info: AccountInfo = await probe.account()
     async with in_transaction():
-        account, _ = await Account.get_or_create(id=info.id, defaults={"subdomain": info.subdomain or subdomain})
+        account, created = await Account.get_or_create(
+            id=info.id, defaults={"subdomain": info.subdomain or subdomain}
+        )
+        if not created:
+            account.installation += 1  # tokens issued under an earlier installation die with it
         account.subdomain = info.subdomain or subdomain
         account.base_domain = domain
         account.name = info.name[:255]
@@ -78,6 +83,16 @@ async def install(
 async def disconnect(account_id: int) -> bool:
     """Deactivate an account and forget its tokens, keeping its bases and settings; False when it is unknown."""
     updated = await Account.filter(id=account_id).update(
-        active=False, access_token_enc=None, refresh_token_enc=None, token_expires_at=None
+        active=False,
+        access_token_enc=None,
+        refresh_token_enc=None,
+        token_expires_at=None,
+        installation=F("installation") + 1,  # every UI token issued before dies with the installation
     )
     return bool(updated)
+
+
+async def current_installation(account_id: int) -> int | None:
+    """The account's installation counter while it is installed and active, else None."""
+    account = await Account.filter(id=account_id, active=True).only("id", "installation").first()
+    return account.installation if account is not None else None

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backend.services import Services
+from backend.sync.install import current_installation
 from backend.ui.i18n import translator
 from backend.ui.render import error_page
 from backend.ui.tokens import Lang, UISession, UITokenError
@@ -27,17 +28,28 @@ class AccessRefused(Exception):
 
 
 def session_token(request: Request) -> str | None:
-    """The UI token a request carries: the X-UI-Token header, else the `token` query parameter."""
-    return request.headers.get(TOKEN_HEADER) or request.query_params.get(TOKEN_PARAM)
+    """The UI token a request carries: the X-UI-Token header, or the `token` query parameter of a page's first
+    load (a GET that is not htmx's); raises AccessRefused for a token in the query of any other request.
+
+    A token in a URL ends up in histories and proxies' logs, and a cross-site form can put one there but cannot
+    set a header: so nothing that changes state, and nothing htmx asks, takes one from the URL.
+    """
+    in_query = request.query_params.get(TOKEN_PARAM)
+    if in_query is not None and (request.method != "GET" or "hx-request" in request.headers):
+        raise AccessRefused(401, "токен сессии передают в заголовке X-UI-Token: откройте страницу из amoCRM заново")
+    return request.headers.get(TOKEN_HEADER) or in_query
 
 
-def require_session(request: Request, *, admin: bool = False) -> UISession:
-    """The session of a framed page; raises AccessRefused (401 without a valid token, 403 for non-admins)."""
+async def require_session(request: Request, *, admin: bool = False) -> UISession:
+    """The session of a framed page; raises AccessRefused (401 without a valid token or when the account was
+    disconnected or reinstalled since it was issued, 403 for non-admins)."""
     services: Services = request.app.state.services
     try:
         session = services.ui_tokens.read(session_token(request))
     except UITokenError as exc:
         raise AccessRefused(401, str(exc)) from None
+    if await current_installation(session.account_id) != session.installation:
+        raise AccessRefused(401, "amo1c отключён или переустановлен в аккаунте: откройте страницу из amoCRM заново")
     if admin and not session.is_admin:
         raise AccessRefused(403, translator(session.lang)("admin_only"), session.lang)
     return session
@@ -56,7 +68,7 @@ def ui_endpoint(*, admin: bool = False) -> Callable[[SessionHandler], Callable[[
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
             try:
-                session = require_session(request, admin=admin)
+                session = await require_session(request, admin=admin)
             except AccessRefused as exc:
                 return error_page(request, exc.status, str(exc), lang=exc.lang)
             return await handler(request, session)

@@ -10,8 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise.exceptions import IntegrityError
 
-from backend.models import Account, UsedWidgetToken
+from backend.models import UsedWidgetToken
 from backend.services import Services
+from backend.sync.install import current_installation
 from backend.ui.origins import origin_allowed
 from backend.ui.tokens import Lang, UISession
 
@@ -70,15 +71,16 @@ async def verify_widget_token(services: Services, token: str | None, request: Re
         raise WidgetTokenError(401, "widget token is for another backend (aud)") from None
     except jwt.InvalidTokenError:
         raise WidgetTokenError(401, "widget token is invalid") from None
-    try:
-        account_id, user_id = int(claims["account_id"]), int(claims["user_id"])
-    except (TypeError, ValueError):
-        raise WidgetTokenError(401, "widget token has malformed ids") from None
+    account_id, user_id = claims["account_id"], claims["user_id"]
+    if not (_is_id(account_id) and _is_id(user_id)):
+        raise WidgetTokenError(401, "widget token has malformed ids: account_id and user_id must be JSON integers")
+    if not isinstance(claims.get("is_admin", False), bool):
+        raise WidgetTokenError(401, "widget token has a malformed is_admin: it must be JSON true or false")
     jti = str(claims["jti"])
     if not jti or len(jti) > 128 or "\x00" in jti:
         raise WidgetTokenError(401, "widget token has a malformed jti")
-    account = await Account.get_or_none(id=account_id)
-    if account is None or not account.active:
+    installation = await current_installation(account_id)
+    if installation is None:
         raise WidgetTokenError(403, "amo1c is not installed in this amoCRM account")
     expires_at = datetime.fromtimestamp(int(claims["exp"]) + CLOCK_LEEWAY, UTC)
     try:
@@ -87,7 +89,12 @@ async def verify_widget_token(services: Services, token: str | None, request: Re
         raise WidgetTokenError(401, "widget token already used") from None
     await UsedWidgetToken.filter(expires_at__lt=datetime.now(UTC)).delete()  # indexed, and rare: one per card open
     lang: Lang = "en" if request.query_params.get("lang") == "en" else "ru"
-    return UISession(account_id, user_id, bool(claims.get("is_admin", False)), lang)
+    return UISession(account_id, user_id, claims.get("is_admin") is True, lang, installation)
+
+
+def _is_id(value: object) -> bool:
+    """Whether a claim is an amoCRM id as amoCRM writes it: a JSON integer (not a bool, string or float)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def _cors_headers(origin: str) -> dict[str, str]:

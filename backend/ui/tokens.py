@@ -7,7 +7,7 @@ from typing import Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-UI_TOKEN_TTL = 3600  # seconds; the widget asks for a new one each time a card or the settings page opens
+UI_TOKEN_TTL = 15 * 60  # seconds; the widget renews a frame's token by postMessage before it expires
 _SALT = "amo1c.ui-session.v1"
 
 Lang = Literal["ru", "en"]
@@ -25,6 +25,7 @@ class UISession:
     user_id: int
     is_admin: bool
     lang: Lang = "ru"
+    installation: int = 1  # the account's installation the token was issued under (Account.installation)
 
 
 class UITokens:
@@ -37,7 +38,13 @@ class UITokens:
     def issue(self, session: UISession) -> str:
         """A token carrying `session`, valid for `ttl` seconds."""
         return self._serializer.dumps(
-            {"a": session.account_id, "u": session.user_id, "adm": session.is_admin, "l": session.lang}
+            {
+                "a": session.account_id,
+                "u": session.user_id,
+                "adm": session.is_admin,
+                "l": session.lang,
+                "g": session.installation,
+            }
         )
 
     def read(self, token: str | None) -> UISession:
@@ -52,6 +59,6 @@ class UITokens:
             raise UITokenError("неверный токен сессии") from None
         try:
             lang: Lang = "en" if data.get("l") == "en" else "ru"
-            return UISession(int(data["a"]), int(data["u"]), bool(data["adm"]), lang)
+            return UISession(int(data["a"]), int(data["u"]), data["adm"] is True, lang, int(data["g"]))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise UITokenError("неверный токен сессии") from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from starlette.applications import Starlette
 
 from backend.crypto import SecretBox
@@ -29,6 +30,12 @@ def stranger_base(world: World, id_base: str = "чужая", **overrides: str) -
         "param2": "пароль-чужого",
     }
     return base_body(world.account.id, id_base, **{**fields, **overrides})
+
+
+async def post_raw(world: World, path: str, body: dict[str, object]) -> httpx.Response:
+    """A call whose JSON carries an unpaired surrogate as the escape 1C's JSON writer would put there."""
+    content = json.dumps(body).encode("ascii")  # ensure_ascii writes a lone surrogate as \ud800
+    return await world.client.post(path, content=content, headers={**BASE_AUTH, "Content-Type": "application/json"})
 
 
 async def test_a_strangers_new_base_cannot_write_into_the_account(world: World) -> None:
@@ -149,13 +156,8 @@ async def test_refused_calls_are_one_counted_entry_an_hour_without_the_strangers
 
 
 async def test_an_unpaired_surrogate_is_a_400_naming_the_field_and_is_logged(world: World) -> None:
-    raw = (
-        '{"key": %d, "id_base": "trade", "id_1c": "c-1", "name": "\\ud800 Анна", "phone": "+79120000000"}'
-        % world.account.id
-    )
-    response = await world.client.post(
-        "/sync/clients_contacts", content=raw.encode(), headers={**BASE_AUTH, "Content-Type": "application/json"}
-    )
+    body = {"key": world.account.id, "id_base": "trade", "id_1c": "c-1", "name": "\ud800 Анна", "phone": "+7912"}
+    response = await post_raw(world, "/sync/clients_contacts", body)
     assert response.status_code == 400, response.text
     assert '"name"' in response.json()["error"]
     entry = await SyncLogEntry.filter(account_id=world.account.id, operation="clients_contacts").first()
@@ -164,15 +166,12 @@ async def test_an_unpaired_surrogate_is_a_400_naming_the_field_and_is_logged(wor
 
 
 async def test_an_unpaired_surrogate_in_a_nested_value_or_a_key_is_a_400(world: World) -> None:
-    for raw in (
-        '{"key": %d, "id_base": "trade", "p_1": ["ok", {"x": "\\udfff"}]}',
-        '{"key": %d, "id_base": "trade", "p_\\ud800": "ИНН"}',
-        '{"key": %d, "id_base": "tr\\ud800ade"}',
+    key = world.account.id
+    for body in (
+        {"key": key, "id_base": "trade", "p_1": ["ok", {"x": "\udfff"}]},
+        {"key": key, "id_base": "trade", "p_\ud800": "ИНН"},
+        {"key": key, "id_base": "tr\ud800ade"},
     ):
-        response = await world.client.post(
-            "/sync/clients_contacts_save_fields",
-            content=(raw % world.account.id).encode(),
-            headers={**BASE_AUTH, "Content-Type": "application/json"},
-        )
-        assert response.status_code == 400, (raw, response.text)
+        response = await post_raw(world, "/sync/clients_contacts_save_fields", body)
+        assert response.status_code == 400, (body, response.text)
         assert "суррогат" in response.json()["error"]

@@ -27,7 +27,7 @@ async def test_a_valid_widget_token_gives_a_ui_token_that_opens_a_card(
     assert response.status_code == 200, response.text
     assert response.headers["access-control-allow-origin"] == ORIGIN
     body = response.json()
-    assert set(body) == {"token", "expires_in"} and 0 < body["expires_in"] <= 3600
+    assert set(body) == {"token", "expires_in"} and body["expires_in"] == 15 * 60
     card = await amo_client.get("/ui/cards/leads/123", params={"token": body["token"]})
     assert card.status_code == 200
     assert "frame-ancestors" in card.headers["content-security-policy"]
@@ -123,3 +123,37 @@ async def test_a_malformed_jti_is_refused(
 ) -> None:
     response = await exchange(amo_client, widget_jwt(settings, account.id, jti=jti))
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"is_admin": "false"},
+        {"is_admin": "true"},
+        {"is_admin": 1},
+        {"is_admin": None},
+        {"account_id": "31000001"},
+        {"user_id": "7001"},
+        {"user_id": 7001.0},
+        {"user_id": True},
+        {"user_id": -5},
+    ],
+)
+async def test_claims_of_the_wrong_type_are_refused_not_read_loosely(
+    amo_client: httpx.AsyncClient, account: Account, settings: Settings, claims: dict[str, object]
+) -> None:
+    if claims.get("account_id") == "31000001":
+        claims = {"account_id": str(account.id)}
+    response = await exchange(amo_client, widget_jwt(settings, account.id, claims=claims))
+    assert response.status_code == 401, response.text
+    assert "token" not in response.json()
+
+
+async def test_is_admin_false_as_a_string_never_opens_the_settings(
+    amo_client: httpx.AsyncClient, account: Account, settings: Settings
+) -> None:
+    answered = await exchange(amo_client, widget_jwt(settings, account.id, claims={"is_admin": "false"}))
+    assert answered.status_code == 401
+    manager = await exchange(amo_client, widget_jwt(settings, account.id, is_admin=False))
+    settings_page = await amo_client.get("/ui/settings", params={"token": manager.json()["token"]})
+    assert settings_page.status_code == 403
