@@ -29,3 +29,11 @@ class UnknownAccount(SyncError):
 
 class Conflict(SyncError):
     """The call contradicts stored state (e.g. an id_1c already linked to another amoCRM entity)."""
+
+
+class TooMany(SyncError):
+    """The call would store more of something than amo1c keeps (e.g. correspondence rows); `limit` is the bound."""
+
+    def __init__(self, limit: int, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit

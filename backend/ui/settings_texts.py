@@ -138,6 +138,18 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "mapping.error.onec_field": ("Укажите поле 1С.", "Enter the 1C field."),
     "mapping.error.onec_field_long": ("Не длиннее 255 символов.", "At most 255 characters."),
+    "mapping.error.too_many": (
+        "В таблице не бывает больше {limit} строк на сущность: удалите ненужную строку, чтобы добавить эту.",
+        "A table holds at most {limit} rows per entity: delete a row you do not need to add this one.",
+    ),
+    "mapping.hidden": (
+        "Ещё {hidden} строк не показаны: на сущность бывает не больше {limit} строк. Сократите таблицу — удалите "
+        "лишние строки или пусть 1С заново пришлёт её через *_save_fields, не больше {limit} строк; пока их больше, "
+        "обмен использует только первые {limit} включённых.",
+        "{hidden} more rows are not shown: an entity has at most {limit} rows. Reduce the table — delete the rows "
+        "you do not need, or have 1C send it again with *_save_fields, at most {limit} rows; until then the exchange "
+        "uses only the first {limit} enabled ones.",
+    ),
     # event rules
     "rules.intro": (
         "Куда переводить сделку, когда 1С сообщает о событии, и писать ли примечание. Изменения сохраняются сразу.",
