@@ -1,5 +1,6 @@
 """Issue 6: server time of the settings pages on SQLite — the field correspondence page of an account with 300
-amoCRM fields, and the sync log page over 100,000 entries (unfiltered, filtered, and deep in the pages)."""
+amoCRM fields, and the sync log page over 100,000 entries (unfiltered, filtered, and deep in the pages).
+Issue 10: the correspondence page of a base whose table was filled with 40,000 rows before the row limit."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ from backend.ui.tokens import UISession, UITokens
 RUNS = 50
 FIELDS = 300
 MAPPED_ROWS = 40
+FLOODED_ROWS = 40_000
 LOG_ENTRIES = 100_000
-TARGETS_MS = {"mapping": 50.0, "log": 30.0}
+TARGETS_MS = {"mapping": 50.0, "log": 30.0, "flooded mapping": 100.0}  # flooded: 500 rows drawn, 7 s before
 OPERATIONS = {
     Direction.TO_1C: ("get_orders", "new_order", "new_lead", "get_handlers_version", "corr_table"),
     Direction.FROM_1C: ("clients_contacts", "clients_companies", "leads", "process_event", "leads_save_fields"),
@@ -125,6 +127,18 @@ async def measure() -> list[tuple[str, str, float, float | None]]:
                     for n, field in enumerate(fields[:MAPPED_ROWS])
                 ]
             )  # fmt: skip
+            flooded = await OneCBase.create(
+                account=account, id_base="flooded", web_address="http://1c.bench/hs/y",
+                url_address="http://1c.bench", param1="bench", param2_enc=base.param2_enc,
+            )  # fmt: skip
+            await FieldMapping.bulk_create(
+                [
+                    FieldMapping(base=flooded, kind=MappingKind.CONTACT, amo_field_id=10_000_000 + n,
+                                 onec_field=f"Реквизит{n}")
+                    for n in range(FLOODED_ROWS)
+                ],
+                batch_size=5000,
+            )  # fmt: skip
             amo_id = await fill_log(account.id)
             token = UITokens(settings.secret_key).issue(UISession(account.id, 1, is_admin=True))
             htmx = {"X-UI-Token": token, "HX-Request": "true"}
@@ -143,6 +157,8 @@ async def measure() -> list[tuple[str, str, float, float | None]]:
                  await median_ms(page("/ui/settings/mapping")), target_mapping),
                 ("correspondence", "htmx section",
                  await median_ms(part("/ui/settings/mapping")), None),
+                ("correspondence", f"whole page, {FLOODED_ROWS:,} rows stored (shows the limit)",
+                 await median_ms(page("/ui/settings/mapping", base=str(flooded.id))), TARGETS_MS["flooded mapping"]),
                 ("sync log", f"whole page, {LOG_ENTRIES:,} entries",
                  await median_ms(page("/ui/settings/log")), target_log),
                 ("sync log", "errors only", await median_ms(part("/ui/settings/log/entries", outcome="error")), None),

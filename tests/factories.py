@@ -1,4 +1,4 @@
-"""Test factories: an installed amoCRM account backed by the fake, a linked 1C base, Basic Auth headers."""
+"""Test factories: an installed amoCRM account backed by the fake, a linked 1C base, Basic Auth headers, rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from backend.amocrm import OAuthCredentials, exchange_code
 from backend.crypto import SecretBox
 from backend.fakes.amocrm import Account as FakeAccount
 from backend.fakes.amocrm import FakeAmoCRM
-from backend.models import Account
+from backend.models import Account, FieldMapping, MappingKind, OneCBase
 from backend.settings import Settings
 from backend.sync.connections import DatabaseTokenStore
 
@@ -119,3 +119,13 @@ def widget_jwt(
         **(claims or {}),
     }
     return jwt.encode(payload, key or settings.amocrm_client_secret or "", algorithm="HS256")
+
+
+async def store_mapping_rows(base: OneCBase, count: int, *, first_id: int = 1) -> None:
+    """`count` contact correspondence rows written straight to the table, as a database filled before the row
+    limit existed may hold them (amoCRM field ids from `first_id` on)."""
+    rows = [
+        FieldMapping(base_id=base.id, kind=MappingKind.CONTACT, amo_field_id=first_id + n, onec_field=f"Поле{n}")
+        for n in range(count)
+    ]
+    await FieldMapping.bulk_create(rows, batch_size=5000)

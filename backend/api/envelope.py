@@ -14,6 +14,7 @@ from backend.sync.errors import (
     Conflict,
     InvalidInput,
     SyncError,
+    TooMany,
     TooManyAttempts,
     UnknownAccount,
 )
@@ -62,7 +63,7 @@ def error_response(exc: Exception) -> EnvelopeResponse:
         return failure(404, str(exc))
     if isinstance(exc, Conflict):
         return failure(409, str(exc))
-    if isinstance(exc, BodyTooLarge):
+    if isinstance(exc, BodyTooLarge | TooMany):
         return failure(413, str(exc))
     if isinstance(exc, AmoCRMUnreachable | AmoCRMRateLimited):
         return failure(503, f"amoCRM недоступна, повторите позже: {exc}", {"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -6,13 +6,13 @@ from starlette.routing import Route
 
 from backend.api.calls import Result, SyncCall, sync_endpoint
 from backend.sync.errors import InvalidInput
-from backend.sync.handlers import NO_PACKAGE_VERSION, latest_package, store_package
+from backend.sync.handlers import NO_PACKAGE_VERSION, latest_package, latest_version, store_package
 
 
 async def actual_version(call: SyncCall) -> Result:
     """The latest version stored for the base (0 while none is)."""
-    package = await latest_package(call.linked_base())
-    return Result(data={"version": package.version if package else NO_PACKAGE_VERSION})
+    version = await latest_version(call.linked_base())
+    return Result(data={"version": NO_PACKAGE_VERSION if version is None else version})
 
 
 async def actual_handlers(call: SyncCall) -> Result:

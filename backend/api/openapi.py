@@ -15,6 +15,7 @@ from starlette.routing import Route
 from backend.api.inputs import MAX_BODY_BYTES, MAX_ID
 from backend.models import EventName
 from backend.services import Services
+from backend.sync.mapping import MAX_MAPPING_ROWS
 
 Schema = dict[str, Any]
 SyncAuth = Literal["basic", "none"]
@@ -161,7 +162,8 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
                 f"/sync/{name}_save_fields",
                 f"2.7 Соответствие полей {entity} / field correspondence of {name}",
                 "Каждый ключ кроме key/id_base — строка таблицы соответствия; вызов заменяет все строки этой "
-                "сущности базы, пустое тело удаляет их / replaces the entity's rows of the base",
+                f"сущности базы, пустое тело удаляет их; строк не больше {MAX_MAPPING_ROWS}, иначе 413 и ничего не "
+                f"меняется / replaces the entity's rows of the base; at most {MAX_MAPPING_ROWS} rows, else 413",
                 ("SaveFieldsRequest", null, base_errors, base_auth),
             )
         )
@@ -255,7 +257,11 @@ def _error_kinds() -> dict[int, tuple[str, str]]:
         ),
         404: ("UnknownAccount", "Аккаунт amoCRM (key) не найден: интеграция не установлена / unknown account"),
         409: ("Conflict", "Конфликт с сохранённым состоянием; повторите позже / conflict with stored state"),
-        413: ("BodyTooLarge", f"Тело запроса больше {MAX_BODY_BYTES} байт / body too large"),
+        413: (
+            "BodyTooLarge",
+            f"Тело запроса больше {MAX_BODY_BYTES} байт или строк соответствия больше {MAX_MAPPING_ROWS} / "
+            "body or correspondence table too large",
+        ),
         429: (
             "TooManyAttempts",
             "Слишком много неудачных входов с этого адреса; повторите после Retry-After / too many failed logins",

@@ -45,3 +45,11 @@ class TooManyAttempts(SyncError):
 
 class RequestReplaced(Conflict):
     """A link request changed after the admin saw it: the approval is refused, the new request must be read."""
+
+
+class TooMany(SyncError):
+    """The call would store more of something than amo1c keeps (e.g. correspondence rows); `limit` is the bound."""
+
+    def __init__(self, limit: int, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit

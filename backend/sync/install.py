@@ -64,9 +64,7 @@ async def install(
     )
     info: AccountInfo = await probe.account()
     async with in_transaction():
-        account, created = await Account.get_or_create(
-            id=info.id, defaults={"subdomain": info.subdomain or subdomain}
-        )
+        account, created = await Account.get_or_create(id=info.id, defaults={"subdomain": info.subdomain or subdomain})
         if not created:
             account.installation += 1  # tokens issued under an earlier installation die with it
         account.subdomain = info.subdomain or subdomain

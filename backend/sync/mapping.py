@@ -1,4 +1,8 @@
-"""Field correspondence rows (spec 2.7): amoCRM field ↔ 1C field per base and entity, replaced as a whole."""
+"""Field correspondence rows (spec 2.7): amoCRM field ↔ 1C field per base and entity, replaced as a whole.
+
+A base keeps at most MAX_MAPPING_ROWS rows per entity, whoever writes them (1C's `*_save_fields`, an admin adding
+rows one by one), so every page and every call that reads a table stays small (issue 10).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.models import FieldMapping, MappingKind, OneCBase
-from backend.sync.errors import InvalidInput
+from backend.sync.errors import InvalidInput, TooMany
 
+MAX_MAPPING_ROWS = 500
 _AMO_FIELD_KEY = re.compile(r"(?:p_)?([0-9]{1,18})")
 
 
@@ -77,10 +82,26 @@ def _text(key: str, value: Any) -> str:
     return text
 
 
+def check_row_count(count: int) -> None:
+    """Raise TooMany when a table of one base and entity would hold `count` rows, more than MAX_MAPPING_ROWS."""
+    if count > MAX_MAPPING_ROWS:
+        raise TooMany(
+            MAX_MAPPING_ROWS, f"не больше {MAX_MAPPING_ROWS} строк соответствия на сущность: получено {count}"
+        )
+
+
+async def _lock_tables(base: OneCBase) -> None:
+    # PostgreSQL: writers of one base's tables wait for each other, so the row count a writer checks still holds
+    # when it commits (NO KEY: calls that only link rows to the base are not held up). SQLite writes one at a time.
+    await OneCBase.filter(id=base.id).select_for_update(no_key=True).first()
+
+
 async def replace_rows(base: OneCBase, kind: MappingKind, rows: Iterable[MappingRow]) -> int:
-    """Replace every row of `kind` for `base` with `rows`, atomically; returns how many are stored."""
+    """Replace every row of `kind` for `base` with `rows`, atomically; returns how many; raises TooMany."""
     rows = list(rows)
+    check_row_count(len(rows))
     async with in_transaction():
+        await _lock_tables(base)
         await FieldMapping.filter(base_id=base.id, kind=kind).delete()
         if rows:
             await FieldMapping.bulk_create(
@@ -100,22 +121,33 @@ async def replace_rows(base: OneCBase, kind: MappingKind, rows: Iterable[Mapping
 
 
 async def enabled_rows(base: OneCBase, kind: MappingKind) -> list[FieldMapping]:
-    """The enabled rows of `kind` for `base`, in a stable order."""
-    return await FieldMapping.filter(base_id=base.id, kind=kind, enabled=True).order_by("amo_field_id")
+    """The enabled rows of `kind` for `base` in a stable order; of a table stored before the limit, the first ones."""
+    rows = FieldMapping.filter(base_id=base.id, kind=kind, enabled=True)
+    return await rows.order_by("amo_field_id").limit(MAX_MAPPING_ROWS)
+
+
+async def listed_rows(base: OneCBase, kind: MappingKind) -> tuple[list[FieldMapping], int]:
+    """The first MAX_MAPPING_ROWS rows of `kind` for `base` in the order they were added, and how many are stored."""
+    rows = FieldMapping.filter(base_id=base.id, kind=kind)
+    listed = await rows.order_by("id").limit(MAX_MAPPING_ROWS)
+    return listed, (await rows.count() if len(listed) == MAX_MAPPING_ROWS else len(listed))
 
 
 async def add_row(base: OneCBase, kind: MappingKind, row: MappingRow) -> FieldMapping:
-    """Add one row of `kind` to `base`; raises InvalidInput when that amoCRM field already has a row."""
+    """Add one row of `kind` to `base`; raises InvalidInput when that amoCRM field has a row, TooMany when full."""
     _check_row(row)
     try:
-        return await FieldMapping.create(
-            base_id=base.id,
-            kind=kind,
-            amo_field_id=row.amo_field_id,
-            amo_field_name=row.amo_field_name[:255],
-            onec_field=row.onec_field,
-            enabled=row.enabled,
-        )
+        async with in_transaction():
+            await _lock_tables(base)
+            check_row_count(await FieldMapping.filter(base_id=base.id, kind=kind).count() + 1)
+            return await FieldMapping.create(
+                base_id=base.id,
+                kind=kind,
+                amo_field_id=row.amo_field_id,
+                amo_field_name=row.amo_field_name[:255],
+                onec_field=row.onec_field,
+                enabled=row.enabled,
+            )
     except IntegrityError:
         raise InvalidInput("amo_field_id", _duplicate(row)) from None
 

@@ -30,6 +30,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "The 1C bases this account exchanges data with. 1C usually links a base itself, but you can link one here.",
     ),
     "bases.none": ("Ни одна база 1С ещё не связана.", "No 1C base is linked yet."),
+    "bases.hidden": (
+        "Показаны первые {shown} баз по идентификатору; ещё {hidden} не показаны. Отвяжите базы, которые не нужны.",
+        "The first {shown} bases by identifier are shown; {hidden} more are not. Unlink the bases you do not need.",
+    ),
     "bases.asking": ("спрашиваем 1С…", "asking 1C…"),
     "bases.id_base": ("Идентификатор базы (id_base)", "Base identifier (id_base)"),
     "bases.web_address": ("Адрес обработчиков", "Handlers address"),
@@ -138,6 +142,18 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "mapping.error.onec_field": ("Укажите поле 1С.", "Enter the 1C field."),
     "mapping.error.onec_field_long": ("Не длиннее 255 символов.", "At most 255 characters."),
+    "mapping.error.too_many": (
+        "В таблице не бывает больше {limit} строк на сущность: удалите ненужную строку, чтобы добавить эту.",
+        "A table holds at most {limit} rows per entity: delete a row you do not need to add this one.",
+    ),
+    "mapping.hidden": (
+        "Ещё {hidden} строк не показаны: на сущность бывает не больше {limit} строк. Сократите таблицу — удалите "
+        "лишние строки или пусть 1С заново пришлёт её через *_save_fields, не больше {limit} строк; пока их больше, "
+        "обмен использует только первые {limit} включённых.",
+        "{hidden} more rows are not shown: an entity has at most {limit} rows. Reduce the table — delete the rows "
+        "you do not need, or have 1C send it again with *_save_fields, at most {limit} rows; until then the exchange "
+        "uses only the first {limit} enabled ones.",
+    ),
     # event rules
     "rules.intro": (
         "Куда переводить сделку, когда 1С сообщает о событии, и писать ли примечание. Изменения сохраняются сразу.",
@@ -179,7 +195,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "No handler package was stored for this base.",
     ),
     "handlers.package_of": ("Пакет версии {version} базы «{id_base}»", "Package version {version} of «{id_base}»"),
-    "handlers.cut": ("Пакет очень большой: показано начало.", "The package is very large: its beginning is shown."),
+    "handlers.cut": (
+        "Пакет большой ({size}): показаны только первые {chars} символов.",
+        "The package is large ({size}): only its first {chars} characters are shown.",
+    ),
     # sync log
     "log.any": ("все", "any"),
     "log.direction": ("Направление", "Direction"),
@@ -199,6 +218,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "log.more": ("Показать ещё", "Show more"),
     "log.ms": ("мс", "ms"),
     "log.error": ("Ошибка", "Error"),
+    "log.error_cut": ("… (показаны первые {chars} символов)", "… (its first {chars} characters are shown)"),
     "log.summary": ("Запрос (секреты скрыты)", "Request (secrets hidden)"),
     "log.from_1c_resend": (
         "Этот запрос отправляла 1С: повторить его может только 1С. Пусть 1С отправит заново",

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from backend.models import FieldMapping, MappingKind
+from backend.sync.mapping import MAX_MAPPING_ROWS
 from tests.api.conftest import World
 from tests.factories import BASE_LOGIN, basic, link_base
 
@@ -128,3 +129,27 @@ async def test_save_fields_bad_auth_is_401(world: World, path: str, kind: Mappin
     response = await world.post(path, body(world, p_1="ИНН"), headers=headers)
     assert response.status_code == 401 and response.json()["success"] is False
     assert await FieldMapping.all().count() == 0
+
+
+@by_endpoint
+async def test_save_fields_over_the_row_limit_is_413_naming_it_and_changes_nothing(
+    world: World, path: str, kind: MappingKind
+) -> None:
+    """The attack of issue 10: one call storing more rows than an entity keeps is refused whole."""
+    await world.post(path, body(world, p_9="Было"))
+    before = await rows(world, kind)
+    fields = {f"p_{n}": f"Поле{n}" for n in range(1, MAX_MAPPING_ROWS + 2)}
+    response = await world.post(path, body(world, **fields))
+    assert response.status_code == 413, response.text
+    envelope = response.json()
+    assert envelope["success"] is False and envelope["data"] is None
+    assert f"не больше {MAX_MAPPING_ROWS} строк" in envelope["error"] and f"{MAX_MAPPING_ROWS + 1}" in envelope["error"]
+    assert await rows(world, kind) == before
+
+
+@by_endpoint
+async def test_save_fields_at_the_row_limit_is_stored(world: World, path: str, kind: MappingKind) -> None:
+    fields = {f"p_{n}": f"Поле{n}" for n in range(1, MAX_MAPPING_ROWS + 1)}
+    response = await world.post(path, body(world, **fields))
+    assert response.status_code == 200, response.text
+    assert len(await rows(world, kind)) == MAX_MAPPING_ROWS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.crypto import SecretBox
 from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.sync.handlers import store_package
+from backend.ui.settings.common import LISTED_BASES
 from tests.factories import BASE_PASSWORD
 from tests.ui.conftest import WEB_ADDRESS, Admin
 
@@ -163,3 +164,21 @@ async def test_bases_page_in_english(admin: Admin) -> None:
     assert '<html lang="en">' in page.text
     assert "1C bases" in page.text and "Check the connection" in page.text and "Link a 1C base" in page.text
     assert "Проверить соединение" not in page.text
+
+
+async def test_an_account_with_very_many_bases_lists_only_the_first(admin: Admin) -> None:
+    """Issue 10: 1C links bases by the account id alone, so their number is not up to the admin; pages stay small."""
+    await OneCBase.bulk_create(
+        [
+            OneCBase(account_id=admin.account.id, id_base=f"z-{n:04d}", web_address=WEB_ADDRESS,
+                     url_address="http://1c.test", param1="x", param2_enc="-")
+            for n in range(LISTED_BASES + 20)
+        ]
+    )  # fmt: skip
+    page = await admin.page("/ui/settings")
+    assert page.status_code == 200
+    assert page.text.count('class="amo1c-card"') == LISTED_BASES and "ещё 21 не показаны" in page.text
+    last = await admin.base(f"z-{LISTED_BASES + 19:04d}")
+    mapping = await admin.get("/ui/settings/mapping", base=str(last.id))
+    assert mapping.status_code == 200 and f'<option value="{last.id}" selected>{last.id_base}</option>' in mapping.text
+    assert mapping.text.count("<option value=") < LISTED_BASES + 50  # the base selector and the amoCRM fields

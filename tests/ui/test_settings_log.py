@@ -6,7 +6,7 @@ import html
 import re
 
 from backend.models import Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
-from backend.ui.settings.log import FROM_1C_OPERATIONS, sync_request_of
+from backend.ui.settings.log import FROM_1C_OPERATIONS, SHOWN_ERROR_CHARS, sync_request_of
 from tests.ui.conftest import Admin, sync
 
 
@@ -166,3 +166,16 @@ async def test_log_page_in_english(admin: Admin) -> None:
     admin.lang = "en"
     page = await admin.page("/ui/settings/log")
     assert "Sync log" in page.text and "amoCRM or 1C id" in page.text and "Show more" not in page.text
+
+
+async def test_a_huge_stored_error_keeps_the_list_and_the_detail_small(admin: Admin) -> None:
+    """Issue 10: an error of any length in the log (a request's text echoed back) never makes a large page."""
+    entry = await SyncLogEntry.create(
+        account_id=admin.account.id, id_base="trade", direction=Direction.FROM_1C, operation="leads",
+        outcome=Outcome.ERROR, http_status=400, error="Ошибка: " + "я" * 3_000_000 + "КОНЕЦ",
+    )  # fmt: skip
+    page = await admin.page("/ui/settings/log")
+    assert page.status_code == 200 and len(page.content) < 100_000 and "Ошибка: яяя" in page.text
+    detail = await admin.get(f"/ui/settings/log/{entry.id}")
+    assert detail.status_code == 200 and len(detail.content) < 1_000_000
+    assert "КОНЕЦ" not in detail.text and f"показаны первые {SHOWN_ERROR_CHARS} символов" in detail.text

@@ -7,6 +7,8 @@ import re
 import httpx
 
 from backend.models import FieldMapping, MappingKind
+from backend.sync.mapping import MAX_MAPPING_ROWS
+from tests.factories import store_mapping_rows
 from tests.ui.conftest import Admin, sync
 
 
@@ -144,3 +146,28 @@ async def test_mapping_page_in_english(admin: Admin) -> None:
     admin.lang = "en"
     page = await admin.page("/ui/settings/mapping")
     assert "Field mapping" in page.text and "Send the table to 1C" in page.text and "Employee" in page.text
+
+
+async def test_adding_a_row_past_the_limit_is_422_and_stores_nothing(admin: Admin) -> None:
+    await store_mapping_rows(await admin.base(), MAX_MAPPING_ROWS, first_id=10_000_000)
+    position = admin.fields("contacts")["Должность"]
+    refused = await add(admin, position, "Должность")
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["hx-retarget"] == "#amo1c-mapping-new"
+    assert f"не бывает больше {MAX_MAPPING_ROWS} строк" in refused.text and 'value="Должность"' in refused.text
+    assert not await FieldMapping.filter(amo_field_id=position).exists()
+    assert await FieldMapping.filter(kind=MappingKind.CONTACT).count() == MAX_MAPPING_ROWS
+    inn = admin.fields("companies")["ИНН"]
+    assert (await add(admin, inn, "ИНН", kind="company")).status_code == 200  # another entity's table has room
+
+
+async def test_a_huge_stored_table_renders_only_the_limit_and_says_how_many_more(admin: Admin) -> None:
+    """The attack of issue 10: 40,000 rows stored before the limit existed; the page stays small."""
+    await store_mapping_rows(await admin.base(), 40_000, first_id=10_000_000)
+    page = await admin.page("/ui/settings/mapping")
+    assert page.status_code == 200
+    assert len(page.content) < 1_000_000
+    assert page.text.count('class="amo1c-mapping-row"') == MAX_MAPPING_ROWS
+    assert f"Ещё {40_000 - MAX_MAPPING_ROWS} строк не показаны" in page.text
+    section = await admin.get("/ui/settings/mapping")
+    assert section.status_code == 200 and len(section.content) < 1_000_000

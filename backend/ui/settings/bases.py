@@ -14,16 +14,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.models import HandlerPackage, OneCBase
+from backend.models import OneCBase
 from backend.onec import OneCError
 from backend.sync.bases import BaseAddress, add_base, change_base, remember_handlers_version
 from backend.sync.errors import InvalidInput
-from backend.sync.handlers import latest_package
+from backend.sync.handlers import latest_version
 from backend.ui.i18n import translator
 from backend.ui.settings.common import (
+    LISTED_BASES,
     account_of,
     base_of,
     bases_of,
+    count_bases,
     form_again,
     form_text,
     fragment,
@@ -39,21 +41,23 @@ ADDRESS_FIELDS = ("web_address", "url_address")
 
 @dataclass(frozen=True)
 class BaseItem:
-    """A base as its card shows it: the base and the newest handler package stored for it."""
+    """A base as its card shows it: the base and the newest handler package version stored for it."""
 
     base: OneCBase
-    latest: HandlerPackage | None
+    latest_version: int | None
 
 
 async def _item(base: OneCBase) -> BaseItem:
-    return BaseItem(base, await latest_package(base))
+    return BaseItem(base, await latest_version(base))
 
 
 @settings_endpoint
 async def bases_page(request: Request, session: UISession) -> Response:
     """GET /ui/settings: the account's bases (their 1C versions load right after), and the link form."""
     items = [await _item(base) for base in await bases_of(session)]
-    return section(request, session, "ui/settings/bases.html", {"items": items, "values": {}}, tab=TAB)
+    hidden = await count_bases(session) - len(items) if len(items) == LISTED_BASES else 0
+    context = {"items": items, "hidden": hidden, "values": {}}
+    return section(request, session, "ui/settings/bases.html", context, tab=TAB)
 
 
 @settings_endpoint

@@ -23,6 +23,7 @@ from backend.ui.tokens import UISession
 
 PAGE_TEMPLATE = "ui/settings/page.html"
 PROBLEM_TEMPLATE = "ui/settings/problem.html"
+LISTED_BASES = 100  # 1C links a base by the account id alone (spec 2.2), so an account may hold any number
 
 
 class NotFound(Exception):
@@ -109,8 +110,13 @@ async def amocrm_of(request: Request, session: UISession) -> AmoCRMClient:
 
 
 async def bases_of(session: UISession) -> list[OneCBase]:
-    """The account's bases by id_base."""
-    return await OneCBase.filter(account_id=session.account_id).order_by("id_base")
+    """The account's first LISTED_BASES bases by id_base."""
+    return await OneCBase.filter(account_id=session.account_id).order_by("id_base").limit(LISTED_BASES)
+
+
+async def count_bases(session: UISession) -> int:
+    """How many bases the account has linked."""
+    return await OneCBase.filter(account_id=session.account_id).count()
 
 
 async def base_of(session: UISession, base_id: Any) -> OneCBase:

@@ -23,6 +23,7 @@ from backend.onec import OneCError
 from backend.sync.errors import SyncError
 from backend.sync.log import mask
 from backend.sync.resend import refusal, resend
+from backend.textsql import Head
 from backend.ui.settings.common import (
     NotFound,
     amocrm_of,
@@ -36,9 +37,11 @@ from backend.ui.tokens import UISession
 
 TAB = "log"
 PAGE_SIZE = 50
-LISTED_FIELDS = (
-    "id", "created_at", "id_base", "direction", "operation", "amo_id", "id_1c", "outcome", "http_status", "error",
-)  # fmt: skip
+LISTED_FIELDS = ("id", "created_at", "id_base", "direction", "operation", "amo_id", "id_1c", "outcome", "http_status")
+DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary")
+# An error is stored whole and may be long (1C's answer, a request's text echoed back): pages read only its start.
+LISTED_ERROR_CHARS = 140
+SHOWN_ERROR_CHARS = 20_000
 TO_1C_OPERATIONS = ("get_orders", "new_lead", "new_order", "get_handlers_version", "corr_table")
 FROM_1C_OPERATIONS = (
     "check_active", "base", "clients_contacts", "clients_companies", "leads", "process_event",
@@ -110,7 +113,12 @@ async def page_of(session: UISession, filters: LogFilter, before: int | None) ->
     entries = filters.query(session.account_id)
     if before is not None:
         entries = entries.filter(id__lt=before)
-    found = await entries.order_by("-id").limit(PAGE_SIZE + 1).only(*LISTED_FIELDS)
+    found = await (
+        entries.order_by("-id")
+        .limit(PAGE_SIZE + 1)
+        .only(*LISTED_FIELDS)
+        .annotate(error_head=Head("error", LISTED_ERROR_CHARS))
+    )
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     return found, (int(found[-1].id) if more else None)
@@ -149,7 +157,13 @@ async def log_entries(request: Request, session: UISession) -> Response:
 
 
 async def _entry_of(session: UISession, entry_id: Any) -> tuple[SyncLogEntry, OneCBase | None]:
-    entry = await SyncLogEntry.get_or_none(id=int(entry_id), account_id=session.account_id)
+    """The account's entry without its error, which `error_head` holds up to SHOWN_ERROR_CHARS + 1 characters of."""
+    entry = await (
+        SyncLogEntry.filter(id=int(entry_id), account_id=session.account_id)
+        .only(*DETAIL_FIELDS)
+        .annotate(error_head=Head("error", SHOWN_ERROR_CHARS + 1))
+        .first()
+    )
     if entry is None:
         raise NotFound
     base = None
@@ -160,11 +174,14 @@ async def _entry_of(session: UISession, entry_id: Any) -> tuple[SyncLogEntry, On
 
 @settings_endpoint
 async def log_detail(request: Request, session: UISession) -> Response:
-    """GET /ui/settings/log/{id}: the entry's masked request, its whole error, and what can be sent again."""
+    """GET /ui/settings/log/{id}: the masked request, the error (its start when long), and what can be sent again."""
     entry, base = await _entry_of(session, request.path_params["entry_id"])
     summary = json.dumps(mask(entry.request_summary), ensure_ascii=False, indent=2)
+    error = entry.error_head  # type: ignore[attr-defined]
     context = {
         "entry": entry,
+        "error": error[:SHOWN_ERROR_CHARS] if error else None,
+        "error_cut": bool(error) and len(error) > SHOWN_ERROR_CHARS,
         "summary": summary if entry.request_summary is not None else None,
         "refusal": refusal(entry, base),
         "sync_request": sync_request_of(entry.operation),

@@ -18,8 +18,8 @@ from backend.amocrm import AmoCRMError
 from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.onec import OneCError
 from backend.sync.bases import remember_handlers_version
-from backend.sync.errors import InvalidInput
-from backend.sync.mapping import MappingRow, add_row, change_row
+from backend.sync.errors import InvalidInput, TooMany
+from backend.sync.mapping import MAX_MAPPING_ROWS, MappingRow, add_row, change_row, listed_rows
 from backend.sync.payloads import corr_table_rows
 from backend.ui.i18n import translator
 from backend.ui.settings.common import (
@@ -110,10 +110,12 @@ async def _mapping_section(
     kind = kind_of(requested_kind)
     context: dict[str, Any] = {"bases": bases, "base": base, "kind": kind, "kinds": list(MappingKind), "values": {}}
     if base is not None:
-        rows = await FieldMapping.filter(base_id=base.id, kind=kind).order_by("id")
+        rows, total = await listed_rows(base, kind)
         choices, context["choices_error"] = await _choices_or_error(request, session, kind)
         context.update(
             rows=rows,
+            hidden=total - len(rows),
+            limit=MAX_MAPPING_ROWS,
             choices=choices,
             names={choice.id: choice.name for choice in choices},
             known=bool(choices),
@@ -156,6 +158,8 @@ async def row_add(request: Request, session: UISession) -> Response:
             return fragment(request, session, "ui/settings/mapping_row.html", _row_context(added, choices))
         except InvalidInput as exc:
             errors[exc.field] = t("mapping.error.duplicate")
+        except TooMany as exc:
+            errors["rows"] = t("mapping.error.too_many").format(limit=exc.limit)
     if failure is not None:
         errors["amo_field_id"] = failure
     context = {"base": base, "kind": kind, "choices": choices, "values": values, "errors": errors, "used": set()}
