@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from backend.onec.address import Resolver, check_address, resolve_host
+from backend.onec.address import Destination, Resolver, check_address, resolve_host
 from backend.onec.answers import read_documents, read_saved, read_version
 from backend.onec.errors import OneCBadAnswer, OneCError, OneCUnreachable, clip
 from backend.onec.records import CallRecord, Connection, Document, Saved
@@ -34,7 +34,8 @@ class OneCClient:
     Every method raises OneCAddressRefused, OneCUnreachable, OneCAuthRefused, OneCFailed or OneCBadAnswer.
     Nothing is retried: calls into 1C are made on a person's click and the page offers "retry" itself, and
     a repeated `new_lead`/`new_order` after a lost answer must be the person's decision. Redirects are not
-    followed (they would skip the address check) and no cookies are kept between calls.
+    followed (they would skip the address check), a checked name is called at the address it was checked
+    with, and no cookies are kept between calls.
     """
 
     def __init__(
@@ -132,9 +133,9 @@ class OneCClient:
         started = time.perf_counter()
         status: int | None = None
         try:
-            await check_address(conn.web_address, allow_private=self._allow_private, resolver=self._resolver)
-            status, raw, content_type = await self._exchange(conn, payload)
-            host = httpx.URL(conn.web_address).host
+            where = await check_address(conn.web_address, allow_private=self._allow_private, resolver=self._resolver)
+            status, raw, content_type = await self._exchange(conn, where, payload)
+            host = where.url.host
             if status != 200:
                 raise status_error(status, raw, content_type, host)
             if len(raw) > MAX_ANSWER_BYTES:
@@ -153,19 +154,20 @@ class OneCClient:
         await self._report(conn, payload, started, status=status, error=None, amo_id=amo_id, id_1c=id_1c)
         return result
 
-    async def _exchange(self, conn: Connection, payload: dict[str, Any]) -> tuple[int, bytes, str]:
-        """POST the payload and return status, body (cut past MAX_ANSWER_BYTES) and content type.
+    async def _exchange(self, conn: Connection, where: Destination, payload: dict[str, Any]) -> tuple[int, bytes, str]:
+        """POST the payload to the checked destination and return status, body (cut past MAX_ANSWER_BYTES) and type.
 
         Raises OneCUnreachable for timeouts and transport failures, OneCBadAnswer for a broken encoding.
         """
-        url = httpx.URL(conn.web_address)
+        url = where.url
+        target, routing_headers, routing_extensions = where.route()
         # Built directly rather than with build_request so the client's cookie jar and auth stay out of it.
         request = httpx.Request(
             "POST",
-            url,
-            headers=request_headers(conn.login, conn.password),
+            target,
+            headers={**request_headers(conn.login, conn.password), **routing_headers},
             content=request_body(payload),
-            extensions={"timeout": self._timeouts.as_dict()},
+            extensions={"timeout": self._timeouts.as_dict(), **routing_extensions},
         )
         try:
             # httpx limits each phase; this bounds the whole call, whatever the transport honours.
