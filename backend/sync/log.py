@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.models import Direction, Outcome, SyncLogEntry
+from backend.redaction import redact
 
 logger = logging.getLogger("amo1c.synclog")
 
@@ -22,14 +23,15 @@ PRUNE_EVERY = 200  # writes between two prunes in one process
 
 
 def mask(value: Any, depth: int = 0) -> Any:
-    """A copy of a request body safe to store: secrets replaced by ***, long text and lists shortened, NUL
-    characters (which PostgreSQL cannot store) replaced by U+FFFD."""
+    """A copy of a request body safe to store: secret keys' values and credential- or token-shaped text
+    (backend.redaction) replaced by ***, long text and lists shortened, NUL characters (which PostgreSQL cannot
+    store) replaced by U+FFFD."""
     if isinstance(value, dict):
         if depth >= MAX_DEPTH:
             return "{…}"
         masked: dict[str, Any] = {}
         for key, item in list(value.items())[:MAX_ITEMS]:
-            name = storable(str(key))
+            name = storable(redact(str(key)))
             lowered = name.lower()
             if lowered in SECRET_KEYS:
                 masked[name] = "***"
@@ -46,8 +48,14 @@ def mask(value: Any, depth: int = 0) -> Any:
             items.append(f"… ещё {len(value) - MAX_ITEMS}")
         return items
     if isinstance(value, str):
-        return storable(value[:MAX_TEXT] + "…" if len(value) > MAX_TEXT else value)
+        text = redact(value)
+        return storable(text[:MAX_TEXT] + "…" if len(text) > MAX_TEXT else text)
     return value
+
+
+def masked_error(error: str) -> str:
+    """An entry's error safe to store or show: credentials and tokens masked (also in rows older than masking)."""
+    return redact(error)
 
 
 def storable(text: str) -> str:
@@ -93,7 +101,7 @@ class SyncLog:
                 id_1c=_column(record.id_1c, 100),
                 outcome=Outcome.OK if error is None else Outcome.ERROR,
                 http_status=status,
-                error=_column(error, None),
+                error=_column(None if error is None else masked_error(error), None),
                 duration_ms=duration_ms,
                 request_summary=mask(record.summary) if record.summary is not None else None,
             )
