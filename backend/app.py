@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from backend import db, health, oauth
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
+from backend.redaction import redact_server_log
 from backend.services import Services
 from backend.settings import Settings
 from backend.sync.connections import AmoCRMClients, OneCClients
@@ -49,6 +50,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Here, not at import: uvicorn has configured its handlers by now, in this very worker process.
+        redact_server_log()
         await db.open_database(settings.database_url)
         try:
             async with (

@@ -118,6 +118,17 @@ def test_serve_migrates_sqlite_and_answers_healthz(served: tuple[str, subprocess
     assert response.json() == {"status": "ok"}
 
 
+def test_serve_access_log_shows_no_ui_token(served: tuple[str, subprocess.Popen[str]]) -> None:
+    url, process = served
+    wait_for(f"{url}/healthz", process)
+    token = "eyJhIjoxLCJ1IjoyLCJhZG0iOnRydWUsImwiOiJydSJ9.aBcDeF.c2lnbmF0dXJlLW9mLXRoZS11aS10b2tlbg"
+    httpx.get(f"{url}/ui/settings", params={"token": token, "lang": "ru"}, timeout=5.0)
+    process.terminate()
+    stdout, stderr = process.communicate(timeout=20)
+    assert "GET /ui/settings?token=***&lang=ru HTTP/1.1" in stdout
+    assert token not in stdout + stderr and token[:12] not in stdout + stderr
+
+
 @pytest.fixture
 def empty_postgres_url(postgres_server: pg.PostgresServer) -> Iterator[str]:
     name = pg.unique_name("amo1c_cli")

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backend import redaction
+
 MAX_DETAIL_CHARS = 300
 
 
 def clip(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
-    """Return text on one line, cut to `limit` characters; raises nothing."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Return text on one line, credential- and token-shaped values masked, cut to `limit` characters.
+
+    Every message and detail built from amoCRM's answers passes here. Raises nothing.
+    """
+    return redaction.clip(text, limit)
 
 
 class AmoCRMError(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.onec.address import Resolver, check_address, resolve_host
+from backend.onec.address import Destination, Resolver, check_address, resolve_host
 from backend.onec.client import OnCall, OneCClient
 from backend.onec.errors import (
     OneCAddressRefused,
@@ -17,6 +17,7 @@ from backend.onec.records import CallRecord, Connection, Document, Saved
 __all__ = [
     "CallRecord",
     "Connection",
+    "Destination",
     "Document",
     "OnCall",
     "OneCAddressRefused",

@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 
@@ -16,6 +17,37 @@ Resolver = Callable[[str], list[str]]
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 HINT = "адреса локальной сети разрешает AMO1C_ONEC_ALLOW_PRIVATE=true"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A checked 1C address: the `url` as the base gives it and, when amo1c resolved its name, the `ip` checked.
+
+    Calls go to `ip` rather than letting the transport resolve the name a second time, which a name could answer
+    with another (private) address: DNS rebinding. `ip` is None when there was nothing to resolve (a literal
+    address) or nothing checked (AMO1C_ONEC_ALLOW_PRIVATE). Raises nothing.
+    """
+
+    url: httpx.URL
+    ip: str | None = None
+
+    def route(self) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+        """Return the URL to send to and the headers and request extensions that keep the name; raises nothing.
+
+        Pinned to `ip`, the Host header stays the original host[:port] and, for https, the TLS name too: httpcore
+        hands the "sni_hostname" extension to the handshake as `server_hostname` (encode/httpcore#691, in 1.0),
+        and Python's ssl checks the certificate against `server_hostname`, not against the IP connected to.
+        """
+        if self.ip is None:
+            return self.url, {}, {}
+        headers = {"Host": self.url.netloc.decode("ascii")}
+        extensions: dict[str, str] = {}
+        if self.url.scheme == "https":
+            extensions["sni_hostname"] = self.url.raw_host.decode("ascii")
+            # httpcore pools connections by scheme, IP and port, not by TLS name: a kept-alive connection whose
+            # certificate was checked for this name must not carry a later call to another name at this IP.
+            headers["Connection"] = "close"
+        return self.url.copy_with(host=self.ip), headers, extensions
 
 
 def resolve_host(host: str) -> list[str]:
@@ -53,13 +85,14 @@ def _refuse_private(host: str, address: str) -> OneCAddressRefused:
     return OneCAddressRefused(f"Адрес 1С отклонён: {shown} — адрес локальной или служебной сети ({HINT})")
 
 
-async def check_address(url: str, *, allow_private: bool, resolver: Resolver = resolve_host) -> None:
-    """Check a base's `web_address` before anything is sent to it.
+async def check_address(url: str, *, allow_private: bool, resolver: Resolver = resolve_host) -> Destination:
+    """Check a base's `web_address` before anything is sent to it and return where to send it.
 
     Refuses (OneCAddressRefused) a scheme other than http/https, a missing host, a login/password inside the
     URL, and — unless `allow_private` — a host that is, or resolves to any address that is, loopback, private,
-    link-local, reserved, multicast or unspecified ("localhost" included). Raises OneCUnreachable when the
-    host name does not resolve.
+    link-local, reserved, multicast or unspecified ("localhost" included). A name is resolved once, here, and
+    the Destination carries its first address to connect to. Raises OneCUnreachable when the name does not
+    resolve.
     """
     try:
         parsed = httpx.URL(url)
@@ -74,14 +107,14 @@ async def check_address(url: str, *, allow_private: bool, resolver: Resolver = r
     if parsed.userinfo:
         raise OneCAddressRefused("Адрес 1С отклонён: логин и пароль не пишут в адрес, их передают в param1/param2 базы")
     if allow_private:
-        return
+        return Destination(parsed)
     if host == "localhost" or host.endswith(".localhost"):
         raise _refuse_private(host, host)
     literal = _ip(host)
     if literal is not None:
         if not _is_public(literal):
             raise _refuse_private(host, host)
-        return
+        return Destination(parsed)
     try:
         resolved = await asyncio.to_thread(resolver, host)
     except (OSError, UnicodeError) as exc:
@@ -90,7 +123,15 @@ async def check_address(url: str, *, allow_private: bool, resolver: Resolver = r
         ) from None
     if not resolved:
         raise OneCUnreachable(f"Не удалось найти сервер 1С {host}: имя не разрешается в DNS")
-    for text in resolved:
-        address = _ip(text)
-        if address is None or not _is_public(address):
-            raise _refuse_private(host, text)
+    checked = [_public_or_refuse(host, text) for text in resolved]
+    return Destination(parsed, str(checked[0]))
+
+
+def _public_or_refuse(host: str, text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Return a resolved address (an IPv4-mapped IPv6 one as IPv4); raises OneCAddressRefused unless public."""
+    address = _ip(text)
+    if address is None or not _is_public(address):
+        raise _refuse_private(host, text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address

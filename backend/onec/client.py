@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from backend.onec.address import Resolver, check_address, resolve_host
+from backend.onec.address import Destination, Resolver, check_address, resolve_host
 from backend.onec.answers import read_documents, read_saved, read_version
 from backend.onec.errors import OneCAddressRefused, OneCBadAnswer, OneCError, OneCUnreachable, clip
 from backend.onec.records import CallRecord, Connection, Document, Saved
-from backend.onec.summary import mask, summarize
-from backend.onec.wire import parse_answer, request_body, request_headers, status_error
+from backend.onec.summary import summarize
+from backend.onec.wire import known_secrets, parse_answer, request_body, request_headers, status_error
+from backend.redaction import redact
 
 logger = logging.getLogger("amo1c.onec")
 
@@ -34,7 +35,8 @@ class OneCClient:
     Every method raises OneCAddressRefused, OneCUnreachable, OneCAuthRefused, OneCFailed or OneCBadAnswer.
     Nothing is retried: calls into 1C are made on a person's click and the page offers "retry" itself, and
     a repeated `new_lead`/`new_order` after a lost answer must be the person's decision. Redirects are not
-    followed (they would skip the address check) and no cookies are kept between calls.
+    followed (they would skip the address check), a checked name is called at the address it was checked
+    with, no cookies are kept between calls, and the base's credentials are masked in whatever is kept.
     """
 
     def __init__(
@@ -131,21 +133,22 @@ class OneCClient:
         operation = str(payload["type"])
         started = time.perf_counter()
         status: int | None = None
+        secrets = known_secrets(conn.login, conn.password)
         try:
             if conn.refusal:
                 raise OneCAddressRefused(conn.refusal)
-            await check_address(conn.web_address, allow_private=self._allow_private, resolver=self._resolver)
-            status, raw, content_type = await self._exchange(conn, payload)
-            host = httpx.URL(conn.web_address).host
+            where = await check_address(conn.web_address, allow_private=self._allow_private, resolver=self._resolver)
+            status, raw, content_type = await self._exchange(conn, where, payload)
+            host = where.url.host
             if status != 200:
-                raise status_error(status, raw, content_type, host)
+                raise status_error(status, raw, content_type, host, secrets)
             if len(raw) > MAX_ANSWER_BYTES:
                 raise OneCBadAnswer(
                     f"Ответ 1С ({host}) на {operation} больше {MAX_ANSWER_BYTES // 2**20} МБ", status=200
                 )
-            result = read(parse_answer(raw, operation))
+            result = read(parse_answer(raw, operation, secrets))
         except OneCError as exc:
-            _mask_error(exc, conn.password)
+            _mask_error(exc, secrets)
             logger.warning("1C %s failed: %s", operation, exc)
             status = exc.status if exc.status is not None else status
             await self._report(conn, payload, started, status=status, error=str(exc), amo_id=amo_id, id_1c=id_1c)
@@ -155,19 +158,20 @@ class OneCClient:
         await self._report(conn, payload, started, status=status, error=None, amo_id=amo_id, id_1c=id_1c)
         return result
 
-    async def _exchange(self, conn: Connection, payload: dict[str, Any]) -> tuple[int, bytes, str]:
-        """POST the payload and return status, body (cut past MAX_ANSWER_BYTES) and content type.
+    async def _exchange(self, conn: Connection, where: Destination, payload: dict[str, Any]) -> tuple[int, bytes, str]:
+        """POST the payload to the checked destination and return status, body (cut past MAX_ANSWER_BYTES) and type.
 
         Raises OneCUnreachable for timeouts and transport failures, OneCBadAnswer for a broken encoding.
         """
-        url = httpx.URL(conn.web_address)
+        url = where.url
+        target, routing_headers, routing_extensions = where.route()
         # Built directly rather than with build_request so the client's cookie jar and auth stay out of it.
         request = httpx.Request(
             "POST",
-            url,
-            headers=request_headers(conn.login, conn.password),
+            target,
+            headers={**request_headers(conn.login, conn.password), **routing_headers},
             content=request_body(payload),
-            extensions={"timeout": self._timeouts.as_dict()},
+            extensions={"timeout": self._timeouts.as_dict(), **routing_extensions},
         )
         try:
             # httpx limits each phase; this bounds the whole call, whatever the transport honours.
@@ -207,13 +211,14 @@ class OneCClient:
         """Hand the call's record to `on_call`; a failure there is logged, never raised."""
         if self._on_call is None:
             return
+        secrets = known_secrets(conn.login, conn.password)
         record = CallRecord(
             operation=str(payload["type"]),
-            web_address=mask(conn.web_address, conn.password),
+            web_address=redact(conn.web_address, secrets),
             status=status,
             error=error,
             duration_ms=round((time.perf_counter() - started) * 1000),
-            request_summary=summarize(payload, conn.password),
+            request_summary=summarize(payload, secrets),
             amo_id=amo_id,
             id_1c=id_1c,
         )
@@ -254,10 +259,10 @@ def _failure(exc: httpx.HTTPError) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _mask_error(exc: OneCError, secret: str) -> None:
-    """Mask the password wherever an error's message or detail could have picked it up (1C echoing it)."""
-    exc.args = tuple(mask(arg, secret) if isinstance(arg, str) else arg for arg in exc.args)
-    exc.detail = mask(exc.detail, secret)
+def _mask_error(exc: OneCError, secrets: tuple[str, ...]) -> None:
+    """Mask the base's credentials wherever an error's message or detail could have picked them up (1C echoing)."""
+    exc.args = tuple(redact(arg, secrets) if isinstance(arg, str) else arg for arg in exc.args)
+    exc.detail = redact(exc.detail, secrets)
 
 
 def _amo_id(value: Any) -> int | None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from backend import redaction
+
 MAX_DETAIL_CHARS = 500
 
 
-def clip(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
-    """Return text on one line, cut to `limit` characters; raises nothing."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def clip(text: str, limit: int = MAX_DETAIL_CHARS, secrets: Iterable[str] = ()) -> str:
+    """Return text on one line, `secrets` and credential- or token-shaped values masked, cut to `limit` characters.
+
+    Raises nothing.
+    """
+    return redaction.clip(text, limit, secrets)
 
 
 class OneCError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from typing import Any
 
@@ -14,16 +15,25 @@ SESSION_TIMEOUT = "Истекло время ожидания сеанса"
 EXCERPT_CHARS = 200
 
 
-def request_headers(login: str, password: str) -> dict[str, str]:
-    """Return the headers of a call: JSON both ways and Basic Auth encoded as UTF-8; raises nothing.
+def basic_credential(login: str, password: str) -> str:
+    """Return the Basic Auth credential, `login:password` in base64 of UTF-8; raises nothing.
 
     httpx's `auth=(login, password)` encodes latin-1, which cannot carry the Cyrillic logins 1C bases use.
     """
-    token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+    return base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+
+
+def known_secrets(login: str, password: str) -> tuple[str, str]:
+    """Return what 1C could echo of a base's credentials: the password and the Basic credential; raises nothing."""
+    return password, basic_credential(login, password)
+
+
+def request_headers(login: str, password: str) -> dict[str, str]:
+    """Return the headers of a call: JSON both ways and Basic Auth encoded as UTF-8; raises nothing."""
     return {
         "Accept": "application/json",
         "Content-Type": "application/json; charset=utf-8",
-        "Authorization": f"Basic {token}",
+        "Authorization": f"Basic {basic_credential(login, password)}",
         "User-Agent": USER_AGENT,
     }
 
@@ -33,26 +43,31 @@ def request_body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 
-def excerpt(raw: bytes, limit: int = EXCERPT_CHARS) -> str:
-    """Return the start of a body as one line of text (BOM dropped, bad bytes replaced); raises nothing."""
-    return clip(raw[: limit * 4].decode("utf-8-sig", "replace"), limit)
+def excerpt(raw: bytes, secrets: Iterable[str] = (), limit: int = EXCERPT_CHARS) -> str:
+    """Return the start of a body as one line of text (BOM dropped, bad bytes replaced, secrets masked).
+
+    Raises nothing.
+    """
+    return clip(raw[: limit * 4].decode("utf-8-sig", "replace"), limit, secrets)
 
 
-def parse_answer(raw: bytes, where: str) -> Any:
+def parse_answer(raw: bytes, where: str, secrets: Iterable[str] = ()) -> Any:
     """Return the JSON of a 200 answer (a UTF-8 BOM tolerated), None for an empty body or `null`.
 
-    Raises OneCBadAnswer when the body is not UTF-8 or not JSON.
+    Raises OneCBadAnswer, its excerpt with `secrets` masked, when the body is not UTF-8 or not JSON.
     """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise OneCBadAnswer(f"1С ответила на {where} не в кодировке UTF-8", status=200, detail=excerpt(raw)) from None
+        detail = excerpt(raw, secrets)
+        raise OneCBadAnswer(f"1С ответила на {where} не в кодировке UTF-8", status=200, detail=detail) from None
     if not text.strip():
         return None
     try:
         return json.loads(text)
     except ValueError:
-        raise OneCBadAnswer(f"1С ответила на {where} не в формате JSON", status=200, detail=excerpt(raw)) from None
+        detail = excerpt(raw, secrets)
+        raise OneCBadAnswer(f"1С ответила на {where} не в формате JSON", status=200, detail=detail) from None
 
 
 class _TextOfHtml(HTMLParser):
@@ -85,25 +100,29 @@ def _looks_like_html(text: str, content_type: str) -> bool:
     return "html" in content_type.lower() or start.startswith(("<!doctype html", "<html"))
 
 
-def answer_text(raw: bytes, content_type: str) -> str:
+def answer_text(raw: bytes, content_type: str, secrets: Iterable[str] = ()) -> str:
     """Return an error answer's own words on one line: BOM dropped, an HTML page reduced to title and text.
 
-    Raises nothing; the result is clipped to MAX_DETAIL_CHARS.
+    `secrets` and anything credential- or token-shaped are masked before the text is cut. Raises nothing; the
+    result is clipped to MAX_DETAIL_CHARS.
     """
     text = raw.decode("utf-8-sig", "replace")
     if _looks_like_html(text, content_type):
         page = _TextOfHtml()
         page.feed(text)
         page.close()
-        title = clip(" ".join(page.title))
-        body = clip(" ".join(page.text))
+        title = clip(" ".join(page.title), secrets=secrets)
+        body = clip(" ".join(page.text), secrets=secrets)
         text = f"{title}: {body}" if title and body else title or body
-    return clip(text)
+    return clip(text, secrets=secrets)
 
 
-def status_error(status: int, raw: bytes, content_type: str, host: str) -> OneCError:
-    """Return the OneCError a non-200 answer stands for, keeping 1C's text in `detail`; raises nothing."""
-    detail = answer_text(raw, content_type)
+def status_error(status: int, raw: bytes, content_type: str, host: str, secrets: Iterable[str] = ()) -> OneCError:
+    """Return the OneCError a non-200 answer stands for, keeping 1C's text (`secrets` masked) in `detail`.
+
+    Raises nothing.
+    """
+    detail = answer_text(raw, content_type, secrets)
     said = f": {detail}" if detail else ""
     if status in (401, 403):
         verb = "не приняла логин и пароль" if status == 401 else "запретила доступ пользователю"

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from backend.models import Direction, Outcome, RefusedCalls, SyncLogEntry
+from backend.redaction import redact
 
 logger = logging.getLogger("amo1c.synclog")
 
@@ -27,14 +28,15 @@ PRUNE_EVERY = 200  # writes between two prunes in one process
 
 
 def mask(value: Any, depth: int = 0) -> Any:
-    """A copy of a request body safe to store: secrets replaced by ***, long text and lists shortened, NUL
-    characters (which PostgreSQL cannot store) replaced by U+FFFD."""
+    """A copy of a request body safe to store: secret keys' values and credential- or token-shaped text
+    (backend.redaction) replaced by ***, long text and lists shortened, NUL characters (which PostgreSQL cannot
+    store) replaced by U+FFFD."""
     if isinstance(value, dict):
         if depth >= MAX_DEPTH:
             return "{…}"
         masked: dict[str, Any] = {}
         for key, item in list(value.items())[:MAX_ITEMS]:
-            name = storable(str(key))
+            name = storable(redact(str(key)))
             lowered = name.lower()
             if lowered in SECRET_KEYS:
                 masked[name] = "***"
@@ -51,8 +53,14 @@ def mask(value: Any, depth: int = 0) -> Any:
             items.append(f"… ещё {len(value) - MAX_ITEMS}")
         return items
     if isinstance(value, str):
-        return storable(value[:MAX_TEXT] + "…" if len(value) > MAX_TEXT else value)
+        text = redact(value)
+        return storable(text[:MAX_TEXT] + "…" if len(text) > MAX_TEXT else text)
     return value
+
+
+def masked_error(error: str) -> str:
+    """An entry's error safe to store or show: credentials and tokens masked (also in rows older than masking)."""
+    return redact(error)
 
 
 def storable(text: str) -> str:
@@ -99,7 +107,7 @@ class SyncLog:
                 id_1c=_column(record.id_1c, 100),
                 outcome=Outcome.OK if error is None else Outcome.ERROR,
                 http_status=status,
-                error=_column(error, None),
+                error=_column(None if error is None else masked_error(error), None),
                 duration_ms=duration_ms,
                 request_summary=mask(record.summary) if record.summary is not None else None,
             )
@@ -131,7 +139,7 @@ class SyncLog:
                     operation=record.operation,
                     outcome=Outcome.ERROR,
                     http_status=status,
-                    error=_column(error, None),
+                    error=_column(masked_error(error), None),
                     request_summary=summary,
                 )
                 try:
@@ -141,7 +149,10 @@ class SyncLog:
                     await entry.delete()
                     counter = await RefusedCalls.get(**scope)
             await SyncLogEntry.filter(id=counter.entry_id).update(
-                count=F("count") + 1, http_status=status, error=_column(error, None), request_summary=summary
+                count=F("count") + 1,
+                http_status=status,
+                error=_column(masked_error(error), None),
+                request_summary=summary,
             )
         except Exception:
             logger.exception("could not count a refused call of %s", record.operation)

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 
+import pytest
+
+from backend.crypto import SecretBox
 from backend.models import EntityKind, EntityLink, SyncLogEntry
+from backend.sync.connections import DatabaseTokenStore
 from tests.api.conftest import World
 from tests.factories import basic, field_values, linked_ids
 
@@ -92,6 +98,22 @@ async def test_contact_amocrm_failing_after_create_then_retry_finds_it(world: Wo
     retried = await world.post("/sync/clients_contacts", body)
     assert retried.status_code == 200, retried.text
     assert len(world.fake_account.contacts) == 1
+
+
+async def test_amocrm_echoing_our_bearer_token_reaches_neither_1c_nor_the_sync_log_nor_the_server_log(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    pair = await DatabaseTokenStore(SecretBox(world.settings.secret_key)).load(world.account.id)
+    assert pair is not None
+    echo = {"title": "Bad Request", "detail": f"Authorization: Bearer {pair.access_token} is not valid here"}
+    world.fake.fail_next(1, status=400, path_prefix="/api/v4/contacts", method="POST", body=echo)
+    with caplog.at_level(logging.INFO):
+        failed = await world.post("/sync/clients_contacts", contact_body(world, phone=None, email="echo@mail.ru"))
+    assert failed.status_code == 502 and "Bearer ***" in failed.json()["error"]
+    entry = await SyncLogEntry.filter(operation="clients_contacts").order_by("-id").first()
+    assert entry is not None and entry.error is not None and "Bearer ***" in entry.error
+    kept = [failed.text, entry.error, json.dumps(entry.request_summary), caplog.text]
+    assert not [text for text in kept if pair.access_token[:16] in text or pair.refresh_token[:16] in text]
 
 
 async def test_company_matched_by_inn_and_inn_written(world: World) -> None:

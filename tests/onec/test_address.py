@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import httpx
 import pytest
 
 from backend.onec import OneCAddressRefused, OneCUnreachable, check_address, resolve_host
@@ -125,3 +126,81 @@ async def test_an_empty_resolution_is_unreachable() -> None:
 
 def test_the_default_resolver_reads_literal_addresses_without_dns() -> None:
     assert resolve_host("127.0.0.1") == ["127.0.0.1"]
+
+
+class Rebinding:
+    """A resolver for a name that answers a public address first and loopback on every later lookup."""
+
+    def __init__(self) -> None:
+        self.lookups: list[str] = []
+
+    def __call__(self, host: str) -> list[str]:
+        """Answer PUBLIC_IP the first time, 127.0.0.1 afterwards."""
+        self.lookups.append(host)
+        return [PUBLIC_IP] if len(self.lookups) == 1 else ["127.0.0.1"]
+
+
+async def test_a_rebinding_name_is_resolved_once_and_called_at_the_checked_address() -> None:
+    script = Scripted(answer({"version": "1"}))
+    resolver = Rebinding()
+    async with scripted_client(script, allow_private=False, resolver=resolver) as onec:
+        assert await onec.get_handlers_version(connection("http://rebind.example.com:8080/base/hs/amo1c")) == "1"
+    assert resolver.lookups == ["rebind.example.com"]
+    [sent] = script.requests
+    assert str(sent.url) == f"http://{PUBLIC_IP}:8080/base/hs/amo1c"
+    assert sent.headers["host"] == "rebind.example.com:8080"
+    assert "sni_hostname" not in sent.extensions
+
+
+async def test_a_name_answering_a_public_address_and_loopback_is_refused_and_nothing_is_sent() -> None:
+    script = Scripted(answer({"version": "1"}))
+    resolver = public_resolver(None, (PUBLIC_IP, "127.0.0.1"))
+    async with scripted_client(script, allow_private=False, resolver=resolver) as onec:
+        with pytest.raises(OneCAddressRefused, match=r"rebind\.example\.com → 127\.0\.0\.1"):
+            await onec.get_handlers_version(connection("http://rebind.example.com/base"))
+    assert script.requests == []
+
+
+@pytest.mark.parametrize(
+    ("resolved", "sent_to"),
+    [
+        ("2606:2800:220:1:248:1893:25c8:1946", "http://[2606:2800:220:1:248:1893:25c8:1946]/base/hs/amo1c"),
+        (f"::ffff:{PUBLIC_IP}", f"http://{PUBLIC_IP}/base/hs/amo1c"),
+    ],
+)
+async def test_an_ipv6_result_is_called_in_brackets_with_the_name_as_host(resolved: str, sent_to: str) -> None:
+    script = Scripted(answer({"version": "1"}))
+    async with scripted_client(script, allow_private=False, resolver=public_resolver(None, (resolved,))) as onec:
+        await onec.get_handlers_version(connection("http://v6.example.com/base/hs/amo1c"))
+    assert str(script.requests[0].url) == sent_to
+    assert script.requests[0].headers["host"] == "v6.example.com"
+
+
+async def test_https_keeps_the_tls_server_name_and_the_host_header_on_the_name() -> None:
+    script = Scripted(answer({"version": "1"}))
+    async with scripted_client(script, allow_private=False, resolver=public_resolver()) as onec:
+        await onec.get_handlers_version(connection("https://1с.пример.рф:8443/base/hs/amo1c"))
+    [sent] = script.requests
+    assert str(sent.url) == f"https://{PUBLIC_IP}:8443/base/hs/amo1c"
+    assert sent.extensions["sni_hostname"] == "xn--1-7tb.xn--e1afmkfd.xn--p1ai"
+    assert sent.headers["host"] == "xn--1-7tb.xn--e1afmkfd.xn--p1ai:8443"
+    assert sent.headers["connection"] == "close"  # the pool keys connections by IP, not by TLS name
+    assert sent.headers["authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("url", ["http://onec.test/base/hs/amo1c", "https://10.0.0.5/base/hs/amo1c"])
+async def test_allowed_private_addresses_and_literals_are_called_as_written(url: str) -> None:
+    script = Scripted(answer({"version": "1"}))
+    async with scripted_client(script, allow_private=True, resolver=failing_resolver) as onec:
+        await onec.get_handlers_version(connection(url))
+    [sent] = script.requests
+    assert str(sent.url) == url
+    assert sent.headers["host"] == httpx.URL(url).host and "sni_hostname" not in sent.extensions
+
+
+async def test_a_public_literal_is_called_as_written() -> None:
+    script = Scripted(answer({"version": "1"}))
+    async with scripted_client(script, allow_private=False, resolver=failing_resolver) as onec:
+        await onec.get_handlers_version(connection(f"https://{PUBLIC_IP}/base"))
+    assert str(script.requests[0].url) == f"https://{PUBLIC_IP}/base"
+    assert "sni_hostname" not in script.requests[0].extensions

@@ -59,3 +59,20 @@ async def test_sync_log_keeps_entries_with_nul_characters_and_overlong_ids(datab
     entry = await SyncLogEntry.get()
     assert entry.id_base == "b\ufffd" and entry.id_1c == "1" * 100 and entry.error == "e\ufffd"
     assert entry.request_summary == {"k\ufffd": ["v\ufffd"]}
+
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIyOTM4NDc1NiJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbi0xMjM0NTY"
+GUID = "2b5c4f1e-3a4b-11ee-8c90-0242ac120002"
+
+
+def test_mask_hides_credentials_and_tokens_inside_strings_and_keeps_guids() -> None:
+    masked = mask({"note": f"Authorization: Bearer {JWT}", "id_1c": GUID, "list": [f"Basic dXNlcjpwYXNz {GUID}"]})
+    assert masked == {"note": "Authorization: Bearer ***", "id_1c": GUID, "list": [f"Basic *** {GUID}"]}
+
+
+async def test_sync_log_stores_errors_with_credentials_and_tokens_masked(database: None) -> None:
+    log = SyncLog(timedelta(days=30))
+    error = f"1С ответила ошибкой 500: Authorization: Basic dXNlcjpwYXNz; amoCRM: bearer {JWT}; объект {GUID}"
+    await log.write(LogRecord(Direction.TO_1C, "new_lead", account_id=1), status=500, error=error, duration_ms=1)
+    entry = await SyncLogEntry.get()
+    assert entry.error == f"1С ответила ошибкой 500: Authorization: Basic ***; amoCRM: bearer ***; объект {GUID}"

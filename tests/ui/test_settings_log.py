@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import html
+import json
+import logging
 import re
+
+import pytest
 
 from backend.models import Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
 from backend.ui.settings.log import FROM_1C_OPERATIONS, SHOWN_ERROR_CHARS, sync_request_of
+from tests.factories import BASE_AUTH, BASE_PASSWORD
 from tests.ui.conftest import Admin, sync
 
 
@@ -108,6 +113,40 @@ async def test_a_failed_version_call_is_sent_again(admin: Admin) -> None:
     resent = await admin.post(f"/ui/settings/log/{failed.id}/resend")
     assert resent.status_code == 200 and "версия обработчиков 2.3.1" in resent.text
     assert await SyncLogEntry.filter(operation="get_handlers_version", outcome=Outcome.OK).count() == 1
+
+
+async def test_credentials_1c_echoes_reach_no_page_no_sync_log_entry_and_no_server_log(
+    admin: Admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    header = BASE_AUTH["Authorization"]
+    credential = header.split()[1]
+    admin.secrets.append(credential)  # every answer the admin reads is checked for it, as for the password
+    admin.onec.fail_next(1, status=500, body=f"Ошибка. Заголовки: Authorization: {header}; пароль {BASE_PASSWORD}")
+    base = await admin.base()
+    with caplog.at_level(logging.INFO):
+        check = await admin.post(f"/ui/settings/bases/{base.id}/check")
+        assert admin.onec.requests[-1].auth_ok  # what 1C echoed is exactly the header amo1c sent
+        assert check.status_code == 502 and "Authorization: Basic ***; пароль ***" in html.unescape(check.text)
+        entry = await SyncLogEntry.get(operation="get_handlers_version", outcome=Outcome.ERROR)
+        stored = f"{entry.error} {json.dumps(entry.request_summary, ensure_ascii=False)}"
+        assert credential not in stored and BASE_PASSWORD not in stored and "Basic ***" in stored
+        assert (await admin.page("/ui/settings/log")).status_code == 200
+        assert (await admin.get(f"/ui/settings/log/{entry.id}")).status_code == 200
+    assert "1C get_handlers_version failed" in caplog.text
+    assert credential not in caplog.text and BASE_PASSWORD not in caplog.text
+
+
+async def test_errors_stored_before_masking_are_masked_on_the_pages(admin: Admin) -> None:
+    credential = BASE_AUTH["Authorization"].split()[1]
+    admin.secrets.append(credential)
+    entry = await SyncLogEntry.create(
+        account_id=admin.account.id, id_base="trade", direction=Direction.TO_1C, operation="get_orders",
+        outcome=Outcome.ERROR, http_status=500, error=f"1С ответила ошибкой 500: Authorization: Basic {credential}",
+    )  # fmt: skip
+    listed = await admin.get("/ui/settings/log")
+    detail = await admin.get(f"/ui/settings/log/{entry.id}")
+    assert "Authorization: Basic ***" in html.unescape(listed.text)
+    assert "Authorization: Basic ***" in html.unescape(detail.text)
 
 
 async def test_a_failed_counterparty_call_is_rebuilt_and_sent_again(admin: Admin) -> None:

@@ -21,7 +21,7 @@ from backend.amocrm import AmoCRMError
 from backend.models import Direction, OneCBase, Outcome, SyncLogEntry
 from backend.onec import OneCError
 from backend.sync.errors import SyncError
-from backend.sync.log import mask
+from backend.sync.log import mask, masked_error
 from backend.sync.resend import refusal, resend
 from backend.textsql import Head
 from backend.ui.settings.common import (
@@ -121,6 +121,8 @@ async def page_of(session: UISession, filters: LogFilter, before: int | None) ->
     )
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
+    for entry in found:
+        entry.error = masked_error(entry.error) if entry.error else entry.error
     return found, (int(found[-1].id) if more else None)
 
 
@@ -176,6 +178,7 @@ async def _entry_of(session: UISession, entry_id: Any) -> tuple[SyncLogEntry, On
 async def log_detail(request: Request, session: UISession) -> Response:
     """GET /ui/settings/log/{id}: the masked request, the error (its start when long), and what can be sent again."""
     entry, base = await _entry_of(session, request.path_params["entry_id"])
+    entry.error = masked_error(entry.error) if entry.error else entry.error
     summary = json.dumps(mask(entry.request_summary), ensure_ascii=False, indent=2)
     error = entry.error_head  # type: ignore[attr-defined]
     context = {
