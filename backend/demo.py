@@ -17,6 +17,7 @@ from backend.app import create_app
 from backend.demo_data import (
     DemoBase,
     DemoSeedError,
+    ask_to_link,
     fail_documents_call,
     install_through_callback,
     push_sample_data,
@@ -34,6 +35,7 @@ DEMO_CLIENT_SECRET = "demo-client-secret-for-the-fake-amocrm-only"
 DEMO_ONEC_LOGIN = "Администратор"
 DEMO_ONEC_PASSWORD = "demo-1c-password"
 DEMO_ID_BASE = "demo-trade"
+DEMO_AWAITING_BASE = "demo-branch"  # a second base 1C asked to link: it awaits the admin's approval
 DEMO_ADMIN = ("admin", "admin")  # AMO1C_ADMIN_USER/PASSWORD of the demo: uploads handler packages
 
 
@@ -92,7 +94,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         url_address=f"{onec_url}/demo",
         handlers_version="1.4.2",
         account_id=account.id,
-        id_base=DEMO_ID_BASE,
+        id_base=None,  # both demo bases are served by this one fake 1C
     )
     settings = Settings.from_env(mode="demo").with_overrides(
         database_url=f"sqlite://{DEMO_DATABASE}",
@@ -125,7 +127,9 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
             login=DEMO_ONEC_LOGIN,
             password=DEMO_ONEC_PASSWORD,
         )
-        synced = asyncio.run(push_sample_data(amo1c.url, account.id, base))
+        synced = asyncio.run(push_sample_data(amo1c.url, account.id, base, DEMO_ADMIN))
+        branch = DemoBase(DEMO_AWAITING_BASE, base.web_address, base.url_address, base.login, base.password)
+        asyncio.run(ask_to_link(amo1c.url, account.id, branch))
         fake_onec.generate_documents(synced["order"], 14)  # the synced order's documents, as 1C would hold them
         fields = {entity: {f.name: f.id for f in account.custom_fields[entity]} for entity in account.custom_fields}
         asyncio.run(push_settings_samples(amo1c.url, account.id, base, fields, DEMO_ADMIN))
@@ -165,7 +169,9 @@ def describe(world: DemoWorld) -> str:
             f"    1C state          {world.onec.url}/_fake/state",
             "",
             f"  demo deal {world.deal_id} has sample 1C documents in the fake 1C.",
-            f"  1C base {DEMO_ID_BASE!r} is linked. Through the sync API it synced",
+            f"  1C base {DEMO_AWAITING_BASE!r} asked to be linked and awaits approval on the settings page",
+            "  («Подключить» / «Отклонить»): until then it can do nothing and card panels do not offer it.",
+            f"  1C base {DEMO_ID_BASE!r} is linked (by the server's operator). Through the sync API it synced",
             f"  contact {world.synced['contact']}, company {world.synced['company']} and deal {world.synced['order']}:",
             "  paid, so the demo event rule moved the deal, with a note for each 1C event.",
             f"  Another 1C counterparty matched contact {world.synced['known_contact']} by phone: no duplicate.",

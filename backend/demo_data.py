@@ -44,10 +44,30 @@ async def set_demo_event_rule(settings: Settings, account_id: int, pipeline_id: 
         )
 
 
-async def push_sample_data(amo1c_url: str, account_id: int, base: DemoBase) -> dict[str, int]:
-    """Link the base, then sync counterparties, an order and its events; returns the amoCRM ids made."""
-    token = base64.b64encode(f"{base.login}:{base.password}".encode()).decode("ascii")
-    auth = {"Authorization": f"Basic {token}"}
+def link_body(account_id: int, base: DemoBase) -> dict[str, Any]:
+    """The /sync/base body 1C sends for `base`."""
+    return {
+        "key": account_id,
+        "id_base": base.id_base,
+        "web_address": base.web_address,
+        "url_address": base.url_address,
+        "param1": base.login,
+        "param2": base.password,
+    }
+
+
+async def ask_to_link(amo1c_url: str, account_id: int, base: DemoBase) -> None:
+    """1C asks to link a base without the operator's credentials: it awaits the account admin's approval."""
+    async with httpx.AsyncClient(base_url=amo1c_url, timeout=30.0) as http:
+        await _expect(http, "/sync/base", link_body(account_id, base), {})
+
+
+async def push_sample_data(
+    amo1c_url: str, account_id: int, base: DemoBase, operator: tuple[str, str]
+) -> dict[str, int]:
+    """Link the base as the server's operator (approved at once), then sync counterparties, an order and its
+    events; returns the amoCRM ids made."""
+    auth = _basic(base.login, base.password)
     envelope = {"key": account_id, "id_base": base.id_base}
     async with httpx.AsyncClient(base_url=amo1c_url, timeout=30.0) as http:
 
@@ -57,15 +77,7 @@ async def push_sample_data(amo1c_url: str, account_id: int, base: DemoBase) -> d
                 raise DemoSeedError(f"{path} answered {response.status_code}: {response.text}")
             return response.json()["data"]
 
-        await call(
-            "/sync/base",
-            {
-                "web_address": base.web_address,
-                "url_address": base.url_address,
-                "param1": base.login,
-                "param2": base.password,
-            },
-        )
+        await _expect(http, "/sync/base", link_body(account_id, base), _basic(*operator))
         person = await call(
             "/sync/clients_contacts",
             {

@@ -30,6 +30,34 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "The 1C bases this account exchanges data with. 1C usually links a base itself, but you can link one here.",
     ),
     "bases.none": ("Ни одна база 1С ещё не связана.", "No 1C base is linked yet."),
+    "bases.awaiting_change": ("ждёт подтверждения изменений", "change awaits approval"),
+    "requests.title": ("Ожидают подтверждения", "Awaiting approval"),
+    "requests.intro": (
+        "1С просит связать базу или изменить адрес или логин связанной. Пока вы не подключите её, база ничего не "
+        "может: ни писать в amoCRM, ни получать данные. Подключайте только базы, которые вы узнаёте.",
+        "1C asks to link a base, or to change a linked base's address or login. Until you approve it, the base can "
+        "do nothing: neither write into amoCRM nor receive data. Approve only bases you recognise.",
+    ),
+    "requests.new": ("новая база", "new base"),
+    "requests.change": ("изменение адреса или логина", "address or login change"),
+    "requests.asked": ("Запрос получен", "Asked"),
+    "requests.from": ("С адреса", "From address"),
+    "requests.approve": ("Подключить", "Approve"),
+    "requests.reject": ("Отклонить", "Reject"),
+    "requests.reject_confirm": (
+        "Отклонить запрос базы «{id_base}»? 1С сможет прислать его снова.",
+        "Reject the request of base «{id_base}»? 1C may send it again.",
+    ),
+    "requests.replaced": (
+        "Пока вы смотрели, 1С прислала запрос заново с другими данными. Проверьте их и подключите снова.",
+        "1C sent the request again with other data while you were looking. Check it and approve again.",
+    ),
+    "requests.approved": ("База «{id_base}» подключена.", "Base «{id_base}» is approved."),
+    "requests.rejected": ("Запрос отклонён.", "The request is rejected."),
+    "requests.gone": (
+        "Этого запроса уже нет: его рассмотрели или он устарел (запрос живёт 7 дней).",
+        "This request is gone: it was decided or expired (a request lives 7 days).",
+    ),
     "bases.hidden": (
         "Показаны первые {shown} баз по идентификатору; ещё {hidden} не показаны. Отвяжите базы, которые не нужны.",
         "The first {shown} bases by identifier are shown; {hidden} more are not. Unlink the bases you do not need.",
@@ -205,6 +233,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "log.dir.to_1c": ("amo1c → 1С", "amo1c → 1C"),
     "log.dir.from_1c": ("1С → amo1c", "1C → amo1c"),
     "log.operation": ("Операция", "Operation"),
+    "log.count_title": (
+        "Отклонённые вызовы без верного логина и пароля за этот час, одной записью",
+        "Refused calls without the right login and password in this hour, as one entry",
+    ),
     "log.outcome": ("Результат", "Outcome"),
     "log.outcome.ok": ("успешно", "ok"),
     "log.outcome.error": ("ошибка", "error"),

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from backend.ui.settings import bases, handlers, log, mapping, rules
+from backend.ui.settings import bases, handlers, log, mapping, requests, rules
 
-routes: list[BaseRoute] = [*bases.routes, *mapping.routes, *rules.routes, *handlers.routes, *log.routes]
+routes: list[BaseRoute] = [
+    *bases.routes,
+    *requests.routes,
+    *mapping.routes,
+    *rules.routes,
+    *handlers.routes,
+    *log.routes,
+]

@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.models import OneCBase
+from backend.models import BaseRequest, OneCBase
 from backend.onec import OneCError
+from backend.sync.approval import awaiting_requests
 from backend.sync.bases import BaseAddress, add_base, change_base, remember_handlers_version
 from backend.sync.errors import InvalidInput
 from backend.sync.handlers import latest_version
@@ -51,13 +52,44 @@ async def _item(base: OneCBase) -> BaseItem:
     return BaseItem(base, await latest_version(base))
 
 
-@settings_endpoint
-async def bases_page(request: Request, session: UISession) -> Response:
-    """GET /ui/settings: the account's bases (their 1C versions load right after), and the link form."""
+@dataclass(frozen=True)
+class RequestItem:
+    """A link request as its card shows it: the request and the approved base it would change (None: a new one)."""
+
+    request: BaseRequest
+    base: OneCBase | None
+
+
+async def requests_of(session: UISession) -> list[RequestItem]:
+    """The account's live link requests, each with the approved base it would change."""
+    requests = await awaiting_requests(session.account_id)
+    changed = [request.base_id for request in requests if request.base_id is not None]
+    bases = {base.id: base for base in await OneCBase.filter(id__in=changed, account_id=session.account_id)}
+    return [RequestItem(request, bases.get(request.base_id or 0)) for request in requests]
+
+
+async def bases_section(
+    request: Request, session: UISession, *, notice: str = "", failed: bool = False, status: int = 200
+) -> Response:
+    """The bases section (requests awaiting approval first), with a line saying what just happened."""
     items = [await _item(base) for base in await bases_of(session)]
     hidden = await count_bases(session) - len(items) if len(items) == LISTED_BASES else 0
-    context = {"items": items, "hidden": hidden, "values": {}}
-    return section(request, session, "ui/settings/bases.html", context, tab=TAB)
+    context = {
+        "items": items,
+        "hidden": hidden,
+        "values": {},
+        "requests": await requests_of(session),
+        "notice": notice,
+        "notice_failed": failed,
+    }
+    return section(request, session, "ui/settings/bases.html", context, tab=TAB, status=status)
+
+
+@settings_endpoint
+async def bases_page(request: Request, session: UISession) -> Response:
+    """GET /ui/settings: bases awaiting approval first, then the linked ones (their 1C versions load right
+    after), and the link form."""
+    return await bases_section(request, session)
 
 
 @settings_endpoint

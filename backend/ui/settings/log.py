@@ -37,7 +37,9 @@ from backend.ui.tokens import UISession
 
 TAB = "log"
 PAGE_SIZE = 50
-LISTED_FIELDS = ("id", "created_at", "id_base", "direction", "operation", "amo_id", "id_1c", "outcome", "http_status")
+LISTED_FIELDS = (
+    "id", "created_at", "id_base", "direction", "operation", "amo_id", "id_1c", "outcome", "http_status", "count",
+)  # fmt: skip
 DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary")
 # An error is stored whole and may be long (1C's answer, a request's text echoed back): pages read only its start.
 LISTED_ERROR_CHARS = 140
@@ -121,8 +123,8 @@ async def page_of(session: UISession, filters: LogFilter, before: int | None) ->
     )
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
-    for entry in found:
-        entry.error = masked_error(entry.error) if entry.error else entry.error
+    for entry in found:  # rows stored before masking existed are masked when shown
+        entry.error_head = masked_error(entry.error_head) if entry.error_head else entry.error_head  # type: ignore[attr-defined]
     return found, (int(found[-1].id) if more else None)
 
 
@@ -178,13 +180,12 @@ async def _entry_of(session: UISession, entry_id: Any) -> tuple[SyncLogEntry, On
 async def log_detail(request: Request, session: UISession) -> Response:
     """GET /ui/settings/log/{id}: the masked request, the error (its start when long), and what can be sent again."""
     entry, base = await _entry_of(session, request.path_params["entry_id"])
-    entry.error = masked_error(entry.error) if entry.error else entry.error
     summary = json.dumps(mask(entry.request_summary), ensure_ascii=False, indent=2)
-    error = entry.error_head  # type: ignore[attr-defined]
+    head: str = entry.error_head or ""  # type: ignore[attr-defined]
     context = {
         "entry": entry,
-        "error": error[:SHOWN_ERROR_CHARS] if error else None,
-        "error_cut": bool(error) and len(error) > SHOWN_ERROR_CHARS,
+        "error": masked_error(head)[:SHOWN_ERROR_CHARS] if head else None,  # masked before it is cut
+        "error_cut": len(head) > SHOWN_ERROR_CHARS,
         "summary": summary if entry.request_summary is not None else None,
         "refusal": refusal(entry, base),
         "sync_request": sync_request_of(entry.operation),
