@@ -20,9 +20,10 @@ import pytest
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.liveserver import ThreadedServer
 from backend.settings import Settings
+from backend.sync.throttle import MAX_FAILURES
 from backend.testing import postgres as pg
 from backend.testing.workers import ServeWorkers
-from tests.factories import ADMIN_AUTH, BASE_AUTH, base_body, widget_jwt
+from tests.factories import ADMIN_AUTH, BASE_AUTH, BASE_LOGIN, base_body, basic, widget_jwt
 
 pytestmark = pytest.mark.postgres
 
@@ -172,3 +173,21 @@ async def test_a_burst_from_both_workers_keeps_to_one_budget(cluster: Cluster) -
     assert statuses == [200] * 30
     assert len(account.contacts) == contacts_before + 30
     assert account.rate_limited == refused_before == 0, "the fake answered 429: the workers overran the budget"
+
+
+async def test_failed_logins_are_counted_across_workers_per_client_the_proxy_names(cluster: Cluster) -> None:
+    body = {"key": cluster.account_id, "id_base": "trade"}
+    path = "/update_handlers/get_actual_version"
+    guesser = {"X-Forwarded-For": "203.0.113.5"}  # the proxy on 127.0.0.1 is trusted: the client is this
+    workers = cluster.spread()
+    async with httpx.AsyncClient(timeout=30) as http:
+        for n in range(MAX_FAILURES):  # half on each worker
+            wrong = await http.post(
+                f"{next(workers)}{path}", json=body, headers={**guesser, **basic(BASE_LOGIN, f"guess-{n}")}
+            )
+            assert wrong.status_code == 401
+        for url in cluster.urls:
+            throttled = await http.post(f"{url}{path}", json=body, headers={**guesser, **BASE_AUTH})
+            assert throttled.status_code == 429 and throttled.headers["retry-after"].isdigit()
+            own = await http.post(f"{url}{path}", json=body, headers={"X-Forwarded-For": "198.51.100.7", **BASE_AUTH})
+            assert own.status_code == 200, "the base's own 1C, at another address, is not locked out"
