@@ -157,23 +157,31 @@ async def test_deleting_an_account_removes_its_bases_and_links(database: None) -
     assert await EntityLink.all().count() == 0
 
 
-async def test_migration_0002_keeps_existing_packages_and_their_uniqueness(empty_database_url: str) -> None:
+ONE_ACCOUNT_AND_BASE = (
+    "INSERT INTO account (id, subdomain, base_domain, name, active, installed_at, updated_at) "
+    "VALUES (1, 'a', 'amocrm.ru', '', TRUE, '2026-01-01', '2026-01-01');"
+    "INSERT INTO onec_base (id, account_id, id_base, web_address, url_address, param1, param2_enc, created_at,"
+    " updated_at) VALUES (1, 1, 'b', 'http://x', 'http://x', 'u', 'p', '2026-01-01', '2026-01-01');"
+)
+
+
+async def migrated_with(url: str, target: str, script: str) -> None:
+    """Migrate to `target`, run `script` there, then apply the rest and open the database."""
     from tortoise.migrations.api import migrate
 
-    url = empty_database_url
-    await migrate(config=db.tortoise_config(url), target="models.0001_initial")
-    connection = Tortoise.get_connection("default")
-    await connection.execute_script(
-        "INSERT INTO account (id, subdomain, base_domain, name, active, installed_at, updated_at) "
-        "VALUES (1, 'a', 'amocrm.ru', '', TRUE, '2026-01-01', '2026-01-01');"
-        "INSERT INTO onec_base (id, account_id, id_base, web_address, url_address, param1, param2_enc, created_at,"
-        " updated_at) VALUES (1, 1, 'b', 'http://x', 'http://x', 'u', 'p', '2026-01-01', '2026-01-01');"
-        "INSERT INTO handler_package (base_id, version, handlers, created_at)"
-        " VALUES (1, 1, '{\"модуль\": \"текст\"}', '2026-01-01');"
-    )
+    await migrate(config=db.tortoise_config(url), target=target)
+    await Tortoise.get_connection("default").execute_script(script)
     await Tortoise.close_connections()
     await db.apply_migrations(url)
     await db.open_database(url)
+
+
+async def test_migration_0002_keeps_existing_packages_and_their_uniqueness(empty_database_url: str) -> None:
+    package_row = (
+        "INSERT INTO handler_package (base_id, version, handlers, created_at)"
+        " VALUES (1, 1, '{\"модуль\": \"текст\"}', '2026-01-01');"
+    )
+    await migrated_with(empty_database_url, "models.0001_initial", ONE_ACCOUNT_AND_BASE + package_row)
     try:
         package = await HandlerPackage.get(base_id=1, version=1)
         assert package.handlers == {"модуль": "текст"}
@@ -184,20 +192,7 @@ async def test_migration_0002_keeps_existing_packages_and_their_uniqueness(empty
 
 
 async def test_migration_0006_keeps_bases_linked_before_it_approved(empty_database_url: str) -> None:
-    from tortoise.migrations.api import migrate
-
-    url = empty_database_url
-    await migrate(config=db.tortoise_config(url), target="models.0005_sync_log_indexes")
-    connection = Tortoise.get_connection("default")
-    await connection.execute_script(
-        "INSERT INTO account (id, subdomain, base_domain, name, active, installed_at, updated_at) "
-        "VALUES (1, 'a', 'amocrm.ru', '', TRUE, '2026-01-01', '2026-01-01');"
-        "INSERT INTO onec_base (id, account_id, id_base, web_address, url_address, param1, param2_enc, created_at,"
-        " updated_at) VALUES (1, 1, 'b', 'http://x', 'http://x', 'u', 'p', '2026-01-01', '2026-01-01');"
-    )
-    await Tortoise.close_connections()
-    await db.apply_migrations(url)
-    await db.open_database(url)
+    await migrated_with(empty_database_url, "models.0005_sync_log_indexes", ONE_ACCOUNT_AND_BASE)
     try:
         base = await OneCBase.get(id=1)
         assert base.awaiting_change is False

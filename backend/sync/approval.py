@@ -160,26 +160,27 @@ async def forget_request(account_id: int, id_base: str) -> None:
 
 
 async def _link_now(account: Account, base: OneCBase | None, address: BaseAddress, secrets: SecretBox) -> OneCBase:
-    """The operator's link or change, approved as it is made."""
+    """The operator's link or change, approved as it is made (a request for the id_base is dropped)."""
+    fields: dict[str, Any] = {
+        "web_address": address.web_address,
+        "url_address": address.url_address,
+        "param1": address.param1,
+        "param2_enc": secrets.encrypt(address.param2),
+        "awaiting_change": False,
+        "last_seen_at": datetime.now(UTC),
+    }
+    if base is None:
+        try:
+            async with in_transaction():
+                base = await OneCBase.create(account=account, id_base=address.id_base, **fields)
+                await BaseRequest.filter(account_id=account.id, id_base=address.id_base).delete()
+            return base
+        except IntegrityError:  # linked a moment ago by another call: change it instead
+            base = await OneCBase.get(account_id=account.id, id_base=address.id_base)
     async with in_transaction():
-        if base is None:
-            try:
-                base = await OneCBase.create(
-                    account=account,
-                    id_base=address.id_base,
-                    web_address=address.web_address,
-                    url_address=address.url_address,
-                    param1=address.param1,
-                    param2_enc=secrets.encrypt(address.param2),
-                    last_seen_at=datetime.now(UTC),
-                )
-            except IntegrityError:  # linked a moment ago by another call: change it instead
-                base = await OneCBase.get(account_id=account.id, id_base=address.id_base)
-        base.web_address, base.url_address, base.param1 = address.web_address, address.url_address, address.param1
-        base.param2_enc, base.awaiting_change = secrets.encrypt(address.param2), False
-        base.last_seen_at = datetime.now(UTC)
-        await base.save()
+        await OneCBase.filter(id=base.id).update(**fields)
         await BaseRequest.filter(account_id=account.id, id_base=address.id_base).delete()
+    await base.refresh_from_db()
     return base
 
 
