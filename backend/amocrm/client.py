@@ -10,6 +10,7 @@ import httpx
 from backend.amocrm import parsing
 from backend.amocrm.bodies import lead_body, note_body, party_body
 from backend.amocrm.budget import RequestBudget
+from backend.amocrm.errors import AmoCRMBadResponse
 from backend.amocrm.records import (
     AccountInfo,
     Company,
@@ -84,6 +85,15 @@ class AmoCRMClient:
         """Return every custom field definition of an entity type, following `_links.next`; raises AmoCRMError."""
         path = f"/api/v4/{_checked(entity, EntityType)}/custom_fields"
         return await self._collect(path, {}, "custom_fields", parsing.custom_field)
+
+    async def create_custom_field(self, entity: EntityType, name: str) -> CustomField:
+        """Define a text custom field on an entity type and return it; raises AmoCRMError (no 5xx retry)."""
+        path = f"/api/v4/{_checked(entity, EntityType)}/custom_fields"
+        data = await self._session.request("POST", path, body=[{"name": name, "type": "text"}])
+        created = parsing.embedded(parsing.obj(data, "custom_fields"), "custom_fields")
+        if len(created) != 1:
+            raise AmoCRMBadResponse(f"amoCRM answered {len(created)} fields for one created")
+        return parsing.custom_field(created[0])
 
     async def find_contacts(self, query: str) -> list[Contact]:
         """Return contacts matching a search string (none: empty list); raises AmoCRMError."""

@@ -75,10 +75,9 @@ async def leads(call: SyncCall) -> Result:
 
 
 def _require_identity(data: CounterpartyInput, *search_fields: str) -> None:
-    """A counterparty must be identifiable: an amoCRM id, a 1C id, or something to search by."""
+    """A counterparty must be identifiable: an amoCRM id, a 1C id, or something to search by (a `name` is
+    needed only when it has to be created, which sync/ checks then)."""
     if data.amo_id is not None or data.id_1c is not None:
-        if data.amo_id is None and data.name is None:
-            raise InvalidInput("name", 'не заполнено поле "name": оно нужно, чтобы создать сущность в amoCRM')
         return
     searchable = {"phone": data.phones, "email": data.emails, "inn": data.inn}
     if not any(searchable[name] for name in search_fields):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from backend.amocrm import AmoCRMClient, Company, CompanyDraft
 from backend.models import EntityKind, MappingKind, OneCBase
 from backend.sync.contacts import CounterpartyInput
-from backend.sync.directory import FieldDirectory
-from backend.sync.entities import Plan, Synced, sync_entity
+from backend.sync.directory import FieldDirectory, id_field
+from backend.sync.entities import Plan, Synced, recovered, require_name, sync_entity
 from backend.sync.links import fingerprint
 from backend.sync.values import CustomValues, check_user, checked, collect
 
@@ -46,6 +48,12 @@ async def sync_company(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
         return True
 
     async def search(recovering: bool) -> int | None:
+        if recovering and data.id_1c:  # a create of ours may have been applied with its answer lost
+            field = await id_field(directory, amo, base, MappingKind.COMPANY, "companies")
+            found = recovered(await amo.find_companies(data.id_1c), field, data.id_1c)
+            if found is not None:
+                await _update_if_needed(amo, found, draft)
+                return found.id
         if inn is None:
             return None
         for company in await amo.find_companies(inn):
@@ -56,7 +64,13 @@ async def sync_company(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
         return None
 
     async def create() -> int:
-        return await amo.create_company(draft)
+        require_name(data.name)
+        new = draft
+        if data.id_1c:
+            field = await id_field(directory, amo, base, MappingKind.COMPANY, "companies")
+            if field is not None:
+                new = replace(draft, custom={**draft.custom, field: data.id_1c})
+        return await amo.create_company(new)
 
     plan = Plan(EntityKind.COMPANY, digest, update, search, create)
     return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from backend.amocrm import AmoCRMClient, Contact, ContactDraft
 from backend.models import EntityKind, MappingKind, OneCBase
-from backend.sync.directory import FieldDirectory, phone_digits, same_phones, split_values
-from backend.sync.entities import Plan, Synced, sync_entity
+from backend.sync.directory import FieldDirectory, id_field, phone_digits, same_phones, split_values
+from backend.sync.entities import Plan, Synced, recovered, require_name, sync_entity
 from backend.sync.links import fingerprint
 from backend.sync.values import check_user, checked, collect
 
@@ -85,14 +85,24 @@ async def sync_contact(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
         return True
 
     async def search(recovering: bool) -> int | None:
-        existing = await find_contact(amo, data.phones, data.emails)
+        existing = None
+        if recovering and data.id_1c:  # a create of ours may have been applied with its answer lost
+            field = await id_field(directory, amo, base, MappingKind.CONTACT, "contacts")
+            existing = recovered(await amo.find_contacts(data.id_1c), field, data.id_1c)
+        existing = existing or await find_contact(amo, data.phones, data.emails)
         if existing is None:
             return None
         await _update_if_needed(amo, existing, draft(existing))
         return existing.id
 
     async def create() -> int:
-        return await amo.create_contact(draft(None))
+        require_name(data.name)
+        new = draft(None)
+        if data.id_1c:
+            field = await id_field(directory, amo, base, MappingKind.CONTACT, "contacts")
+            if field is not None:
+                new = replace(new, custom={**new.custom, field: data.id_1c})
+        return await amo.create_contact(new)
 
     plan = Plan(EntityKind.CONTACT, digest, update, search, create)
     return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)

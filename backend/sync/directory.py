@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from backend.amocrm import AmoCRMClient, CustomField, User
+from backend.amocrm import AmoCRMClient, AmoCRMRejected, CustomField, User
 from backend.models import MappingKind, OneCBase
 from backend.sync.mapping import enabled_rows
+
+logger = logging.getLogger("amo1c.fields")
 
 FIELDS_TTL = 600.0  # seconds a cached list of an account's custom fields is trusted
 AmoEntity = Literal["contacts", "companies", "leads"]
@@ -18,7 +21,11 @@ WELL_KNOWN = {
     "inn": ("инн", "инн/унп", "унп", "inn"),
     "order_number": ("номер заказа 1с", "номер заказа в 1с", "номер заказа", "order number"),
     "link": ("ссылка на заказ 1с", "ссылка на заказ в 1с", "ссылка в 1с", "ссылка 1с"),
+    "id_1c": ("id 1с", "id 1c", "id_1c", "идентификатор 1с", "guid 1с"),
 }
+# The text field amo1c adds to an entity type that has none for 1C's id: a created entity carries its id_1c there,
+# so after a create whose answer was lost the retry finds it (amoCRM's `query` searches filled fields).
+ID_FIELD_NAME = "ID 1С"
 
 
 class FieldDirectory:
@@ -49,6 +56,12 @@ class FieldDirectory:
         self._users[key] = (self._clock(), users)
         return users
 
+    def remember(self, account_id: int, entity: AmoEntity, field: CustomField) -> None:
+        """Add a field amo1c just made to the account's cached list (when there is one)."""
+        cached = self._cache.get((account_id, entity))
+        if cached is not None:
+            self._cache[(account_id, entity)] = (cached[0], [*cached[1], field])
+
     def forget(self, account_id: int) -> None:
         """Drop an account's cached fields (after an admin changed them)."""
         for key in [key for key in self._cache if key[0] == account_id]:
@@ -67,6 +80,23 @@ class FieldDirectory:
             if field.name.strip().lower() in names or (field.code or "").lower() == meaning:
                 return field.id
         return None
+
+
+async def id_field(
+    directory: FieldDirectory, amo: AmoCRMClient, base: OneCBase, kind: MappingKind, entity: AmoEntity
+) -> int | None:
+    """The field that holds 1C's id on `entity`, made (ID_FIELD_NAME) when the account has none; None when amoCRM
+    refuses to make it (no right to). Raises AmoCRMError when amoCRM cannot be reached."""
+    found = await directory.field_for(amo, base, kind, entity, "id_1c")
+    if found is not None:
+        return found
+    try:
+        field = await amo.create_custom_field(entity, ID_FIELD_NAME)
+    except AmoCRMRejected as exc:
+        logger.warning("account %s refused a field for 1C ids on %s: %s", amo.account_id, entity, exc)
+        return None
+    directory.remember(amo.account_id, entity, field)
+    return field.id
 
 
 def split_values(raw: str | None) -> tuple[str, ...]:

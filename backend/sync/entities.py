@@ -6,14 +6,18 @@ skips amoCRM entirely when the data is unchanged since the last call, and keeps 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from backend.amocrm import AmoCRMRejected
+from backend.amocrm import AmoCRMRejected, Company, Contact, Lead
 from backend.models import EntityKind, OneCBase
 from backend.sync import links
+from backend.sync.errors import Conflict, InvalidInput
 
+E = TypeVar("E", Contact, Company, Lead)
 NOT_FOUND_STATUSES = (204, 404)
+MISSING = {EntityKind.CONTACT: "контакта", EntityKind.COMPANY: "компании", EntityKind.LEAD: "сделки"}  # "нет …"
 
 
 @dataclass
@@ -68,9 +72,15 @@ async def sync_entity(
 async def _resolve(
     plan: Plan, *, given_id: int | None, known_id: int | None, previous: str | None, recovering: bool
 ) -> Synced:
-    for candidate in dict.fromkeys(i for i in (given_id, known_id) if i is not None):
-        if await _update(plan, candidate, previous if candidate == known_id else None):
-            return Synced(candidate, created=False)
+    if given_id is not None:  # 1C named the entity: it is that one or none, never a new one
+        if await _update(plan, given_id, previous if given_id == known_id else None):
+            return Synced(given_id, created=False)
+        raise Conflict(
+            f'в amoCRM нет {MISSING[plan.kind]} {given_id} (поле "id"): сущность удалена в amoCRM или не существовала; '
+            'ничего не создано и не изменено — пришлите запрос без "id", чтобы найти или создать её заново'
+        )
+    if known_id is not None and await _update(plan, known_id, previous):
+        return Synced(known_id, created=False)
     found = await plan.search(recovering)
     if found is not None:
         return Synced(found, created=False)
@@ -84,3 +94,19 @@ async def _update(plan: Plan, amo_id: int, previous: str | None) -> bool:
         if exc.status in NOT_FOUND_STATUSES:
             return False  # deleted in amoCRM since it was linked: find or create it again
         raise
+
+
+def recovered(candidates: Sequence[E], field_id: int | None, id_1c: str | None) -> E | None:
+    """The entity among search results whose 1C id field holds exactly `id_1c` (one amo1c created before its
+    answer was lost), or None."""
+    if field_id is None or not id_1c:
+        return None
+    return next((entity for entity in candidates if entity.value_of(field_id) == id_1c), None)
+
+
+def require_name(name: str | None) -> None:
+    """Raise InvalidInput naming `name` when a new contact or company would have none (updates never need it)."""
+    if not name:
+        raise InvalidInput(
+            "name", 'не заполнено поле "name": без него в amoCRM не создать новую сущность (для изменения оно не нужно)'
+        )

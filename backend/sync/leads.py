@@ -9,8 +9,8 @@ from typing import TypeVar
 
 from backend.amocrm import AmoCRMClient, AmoCRMRejected, LeadDraft
 from backend.models import EntityKind, MappingKind, OneCBase
-from backend.sync.directory import FieldDirectory
-from backend.sync.entities import Plan, Synced, sync_entity
+from backend.sync.directory import FieldDirectory, id_field
+from backend.sync.entities import Plan, Synced, recovered, sync_entity
 from backend.sync.errors import InvalidInput
 from backend.sync.links import fingerprint
 from backend.sync.values import CustomValues, check_user, checked, collect
@@ -83,6 +83,12 @@ async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directo
     async def search(recovering: bool) -> int | None:
         if not recovering:
             return None  # deals are found by id or link only; a search is a recovery after a failed create
+        if data.id_1c:
+            field = await id_field(directory, amo, base, MappingKind.LEAD, "leads")
+            found = recovered(await amo.find_leads(data.id_1c), field, data.id_1c)
+            if found is not None:
+                await _linking_errors_as_input(amo.update_lead(found.id, changes))
+                return found.id
         for lead in await amo.find_leads(name):
             if lead.name == name:
                 await _linking_errors_as_input(amo.update_lead(lead.id, changes))
@@ -90,19 +96,17 @@ async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directo
         return None
 
     async def create() -> int:
-        return await _linking_errors_as_input(
-            amo.create_lead(
-                LeadDraft(
-                    name=name,
-                    price=price,
-                    responsible_user_id=data.responsible_user_id,
-                    contact_ids=contacts,
-                    main_contact_id=data.contact_id,
-                    company_id=data.company_id,
-                    custom=custom,
-                )
-            )
+        field = await id_field(directory, amo, base, MappingKind.LEAD, "leads") if data.id_1c else None
+        new = LeadDraft(
+            name=name,
+            price=price,
+            responsible_user_id=data.responsible_user_id,
+            contact_ids=contacts,
+            main_contact_id=data.contact_id,
+            company_id=data.company_id,
+            custom=custom if field is None else {**custom, field: data.id_1c},
         )
+        return await _linking_errors_as_input(amo.create_lead(new))
 
     plan = Plan(EntityKind.LEAD, digest, update, search, create)
     return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)

@@ -89,6 +89,7 @@ async def test_contact_found_by_email_when_phone_unknown(world: World) -> None:
 
 async def test_contact_amocrm_failing_after_create_then_retry_finds_it(world: World) -> None:
     body = contact_body(world, phone=None, email="only@mail.ru")
+    world.fake.add_custom_fields(world.account.id, "contacts", [{"name": "ID 1С"}])  # made earlier by amo1c
     # the email search answers 204 first; then the create is applied by amoCRM and answered 504
     world.fake.fail_next(1, status=504, path_prefix="/api/v4/contacts", after_apply=True, method="POST")
     failed = await world.post("/sync/clients_contacts", body)
@@ -106,6 +107,7 @@ async def test_amocrm_echoing_our_bearer_token_reaches_neither_1c_nor_the_sync_l
     pair = await DatabaseTokenStore(SecretBox(world.settings.secret_key)).load(world.account.id)
     assert pair is not None
     echo = {"title": "Bad Request", "detail": f"Authorization: Bearer {pair.access_token} is not valid here"}
+    world.fake.add_custom_fields(world.account.id, "contacts", [{"name": "ID 1С"}])  # made earlier by amo1c
     world.fake.fail_next(1, status=400, path_prefix="/api/v4/contacts", method="POST", body=echo)
     with caplog.at_level(logging.INFO):
         failed = await world.post("/sync/clients_contacts", contact_body(world, phone=None, email="echo@mail.ru"))

@@ -71,6 +71,7 @@ class FakeAmoCRM:
             api("/api/v4/leads/pipelines", catalog.list_pipelines, ["GET"]),
             api("/api/v4/leads/pipelines/{id:int}", catalog.get_pipeline, ["GET"]),
             api(f"{entity}/custom_fields", catalog.list_fields, ["GET"]),
+            api(f"{entity}/custom_fields", catalog.add_fields, ["POST"]),
             api(f"{entity}/custom_fields/{{id:int}}", catalog.get_field, ["GET"]),
             api(entity, entities.list_entities, ["GET"]),
             api(entity, entities.create_entities, ["POST"]),

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from backend.fakes.amocrm.entities import entity_type_of
 from backend.fakes.amocrm.gateway import ApiCall
 from backend.fakes.amocrm.render import hal_page, self_link
-from backend.fakes.amocrm.responses import json_response, no_content
+from backend.fakes.amocrm.responses import ApiError, json_response, no_content
 from backend.fakes.amocrm.search import filter_values
 from backend.fakes.amocrm.state import Account, CustomField, Pipeline, User
 
@@ -165,3 +165,19 @@ def get_field(call: ApiCall) -> Response:
     entity_type = entity_type_of(call)
     field = call.account.field_by_id(entity_type, int(call.request.path_params["id"]))
     return json_response(field_json(call.base, call.account, field)) if field else no_content()
+
+
+def add_fields(call: ApiCall) -> Response:
+    """POST /api/v4/{entity}/custom_fields: define every field of a JSON array ({name, type, code?, sort?, enums?}),
+    or none if one is invalid; answers the definitions under `_embedded.custom_fields`."""
+    entity_type = entity_type_of(call)
+    items = call.json()
+    if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
+        raise ApiError(400, "Request body must be a non-empty JSON array of field objects")
+    try:
+        created = call.world.add_custom_fields(call.account.id, entity_type, items)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    fields = [field_json(call.base, call.account, field) for field in created]
+    body = {"_total_items": len(fields), "_embedded": {"custom_fields": fields}}
+    return json_response(body)
