@@ -26,7 +26,7 @@ from backend.models import (
 from backend.testing import postgres as pg
 from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 6  # 0006: base link requests, login throttle, refused-call counts, installation counter
+MIGRATIONS = 7
 
 
 @pytest.fixture

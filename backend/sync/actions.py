@@ -109,10 +109,14 @@ async def _result_of_other_press(base: OneCBase, kind: EntityKind, amo_id: int, 
         if time.monotonic() > deadline:
             raise Conflict("1С ещё обрабатывает предыдущее нажатие: подождите и обновите панель")
         await asyncio.sleep(POLL_INTERVAL)
-    link = await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id).order_by("-updated_at").first()
-    if link is None:
+    link = (
+        await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id, id_1c__not_isnull=True)
+        .order_by("-updated_at")
+        .first()
+    )
+    if link is None or link.id_1c is None:
         raise Conflict("предыдущее нажатие не удалось: нажмите кнопку ещё раз")
-    return Sent(str(link.link), str(link.id_1c), called=False)
+    return Sent(link.link, link.id_1c, called=False)
 
 
 async def _link(base: OneCBase, kind: EntityKind, amo_id: int, saved: Saved) -> None:

@@ -49,7 +49,10 @@ async def sync_entity(
 ) -> Synced:
     """Find or create the entity for a 1C object and write 1C's data to it; raises AmoCRMError or Conflict."""
     if id_1c is None:
-        return await _resolve(plan, given_id=given_id, known_id=None, previous=None, recovering=False)
+        synced = await _resolve(plan, given_id=given_id, known_id=None, previous=None, recovering=False)
+        if link_url is not None:
+            await links.keep_link(base, plan.kind, synced.amo_id, link_url)
+        return synced
     claimed = await links.claim(base, plan.kind, id_1c)
     link = claimed.link
     try:

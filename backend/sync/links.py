@@ -101,3 +101,14 @@ async def link_of_amo_entity(base: OneCBase, kind: EntityKind, amo_id: int) -> E
 async def link_of_1c_object(base: OneCBase, kind: EntityKind, id_1c: str) -> EntityLink | None:
     """The link of a 1C object, if it was ever synced."""
     return await EntityLink.get_or_none(base_id=base.id, kind=kind, id_1c=id_1c)
+
+
+async def keep_link(base: OneCBase, kind: EntityKind, amo_id: int, link_url: str) -> None:
+    """Keep the link 1C sent for an entity it named by amoCRM id alone: on the entity's link row, or a row of its
+    own without a 1C id."""
+    existing = await link_of_amo_entity(base, kind, amo_id)
+    if existing is None:
+        await EntityLink.create(base_id=base.id, kind=kind, amo_id=amo_id, id_1c=None, link=link_url)
+    elif existing.link != link_url:
+        existing.link = link_url
+        await existing.save(update_fields=["link", "updated_at"])

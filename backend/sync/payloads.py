@@ -28,8 +28,12 @@ class EntityMissing(SyncError):
 
 async def linked_id_1c(base: OneCBase, kind: EntityKind, amo_id: int) -> str | None:
     """The 1C id an amoCRM entity is linked to in a base, if any (the newest link when there are several)."""
-    link = await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id).order_by("-updated_at").first()
-    return None if link is None else str(link.id_1c)
+    link = (
+        await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id, id_1c__not_isnull=True)
+        .order_by("-updated_at")
+        .first()
+    )
+    return None if link is None else link.id_1c
 
 
 async def mapped_fields(base: OneCBase, kind: MappingKind, entity: Contact | Company | Lead) -> dict[str, str]:

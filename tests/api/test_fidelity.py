@@ -3,11 +3,13 @@ the assertion — no phantom or nameless entities, partial updates, and one enti
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
 
 from backend.models import EntityKind, EntityLink
+from backend.ui.tokens import UISession, UITokens
 from tests.api.conftest import World
 from tests.factories import field_values
 
@@ -130,3 +132,32 @@ async def test_a_created_entity_keeps_its_1c_id_in_the_id_field(world: World) ->
     assert values["ID 1С"] == ["org-1"]
     link = await EntityLink.get(kind=EntityKind.COMPANY, id_1c="org-1")
     assert link.amo_id == created.json()["data"]
+
+
+async def test_a_link_sent_without_a_1c_id_is_kept_shown_in_the_card_and_written_to_its_mapped_field(
+    world: World,
+) -> None:
+    text_field = next(f for f in world.fake_account.custom_fields["companies"] if f.type == "text" and not f.code)
+    mapped = await world.post("/sync/clients_companies_save_fields", body(world, **{f"p_{text_field.id}": "link"}))
+    assert mapped.status_code == 200, mapped.text
+    company_id = (
+        await world.post("/sync/clients_companies", body(world, name="ООО Ромашка", inn="7701234567"))
+    ).json()["data"]
+    url = "https://1c.example.test/trade#e1cib/data/Справочник.Контрагенты?ref=77"
+    linked = await world.post("/sync/clients_companies", body(world, id=company_id, link=url))
+    assert linked.status_code == 200, linked.text
+    row = await EntityLink.get(kind=EntityKind.COMPANY, amo_id=company_id)
+    assert (row.id_1c, row.link) == (None, url)
+    assert field_values(world.fake_account, "companies", company_id)[text_field.name] == [url]
+    token = UITokens(world.settings.secret_key).issue(UISession(world.account.id, 1, is_admin=False))
+    card = await world.client.get(f"/ui/cards/companies/{company_id}", params={"token": token})
+    assert f'href="{html.escape(url)}"' in card.text
+
+
+async def test_a_link_sent_by_id_lands_on_the_entitys_existing_link_row(world: World) -> None:
+    created = await world.post("/sync/clients_contacts", body(world, id_1c="c-1", name="Анна", phone="+79120000001"))
+    contact_id = created.json()["data"]
+    url = "https://1c.example.test/trade#e1cib/data/Справочник.Контрагенты?ref=1"
+    assert (await world.post("/sync/clients_contacts", body(world, id=contact_id, link=url))).status_code == 200
+    rows = await EntityLink.filter(kind=EntityKind.CONTACT, amo_id=contact_id)
+    assert [(row.id_1c, row.link) for row in rows] == [("c-1", url)]
