@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -17,11 +16,13 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from backend import db, health, oauth
+from backend.amocrm import RequestBudget, RetryPolicy
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
 from backend.redaction import redact_server_log
 from backend.services import Services
 from backend.settings import Settings
+from backend.store import coordination
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
@@ -40,13 +41,11 @@ def create_app(
     *,
     amocrm_transport: httpx.AsyncBaseTransport | None = None,
     onec_transport: httpx.AsyncBaseTransport | None = None,
-    amocrm_options: dict[str, Any] | None = None,
+    amocrm_budget: RequestBudget | None = None,
+    amocrm_retry: RetryPolicy | None = None,
 ) -> Starlette:
-    """Build the amo1c app; transports are injectable so tests can put the fakes behind the clients.
-
-    `amocrm_options` reach AmoCRMClients (a request budget or retry policy for tests and benchmarks).
-    """
-    amocrm_options = amocrm_options or {}
+    """Build the amo1c app; transports are injectable so tests can put the fakes behind the clients, and so are
+    the amoCRM request budget and retry policy (tests and benchmarks pace or retry differently)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -69,7 +68,9 @@ def create_app(
                     amocrm_http=amocrm_http,
                     onec_http=onec_http,
                     sync_log=sync_log,
-                    amocrm=AmoCRMClients(amocrm_http, settings, secrets, **amocrm_options),
+                    amocrm=AmoCRMClients(
+                        amocrm_http, settings, coordination(settings, secrets, budget=amocrm_budget), retry=amocrm_retry
+                    ),
                     field_directory=FieldDirectory(),
                     onec=OneCClients(onec_http, settings, secrets, sync_log),
                     ui_tokens=UITokens(settings.secret_key),

@@ -20,7 +20,7 @@ from backend.crypto import SecretBox
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.models import Account
 from backend.settings import Settings
-from backend.sync.connections import DatabaseTokenStore
+from backend.store import DatabaseTokenStore
 
 LOGIN, PASSWORD = "bench", "bench-password"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{LOGIN}:{PASSWORD}".encode()).decode()}
@@ -69,7 +69,7 @@ async def bench_world(*, fake_rps: int, budget_rps: float) -> AsyncIterator[Benc
         app = create_app(
             settings,
             amocrm_transport=httpx.ASGITransport(app=fake),
-            amocrm_options={"budget": LocalRequestBudget(budget_rps)},
+            amocrm_budget=LocalRequestBudget(budget_rps),
         )
         async with (
             app.router.lifespan_context(app),

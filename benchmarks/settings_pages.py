@@ -22,7 +22,7 @@ from backend.crypto import SecretBox
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.models import Account, Direction, FieldMapping, MappingKind, OneCBase, Outcome, SyncLogEntry
 from backend.settings import Settings
-from backend.sync.connections import DatabaseTokenStore
+from backend.store import DatabaseTokenStore
 from backend.ui.tokens import UISession, UITokens
 
 RUNS = 50
@@ -104,7 +104,7 @@ async def measure() -> list[tuple[str, str, float, float | None]]:
         app = create_app(
             settings,
             amocrm_transport=httpx.ASGITransport(app=fake),
-            amocrm_options={"budget": LocalRequestBudget(50)},
+            amocrm_budget=LocalRequestBudget(50),
         )
         async with (
             app.router.lifespan_context(app),

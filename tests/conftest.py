@@ -217,7 +217,8 @@ async def amo_app(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[
     application = create_app(
         settings,
         amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
-        amocrm_options={"budget": LocalRequestBudget(50), "retry": RetryPolicy(sleep=no_sleep)},
+        amocrm_budget=LocalRequestBudget(50),
+        amocrm_retry=RetryPolicy(sleep=no_sleep),
     )
     async with application.router.lifespan_context(application):
         yield application

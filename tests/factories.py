@@ -13,7 +13,7 @@ from backend.fakes.amocrm import Account as FakeAccount
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.models import Account, FieldMapping, MappingKind, OneCBase
 from backend.settings import Settings
-from backend.sync.connections import DatabaseTokenStore
+from backend.store import DatabaseTokenStore
 
 BASE_LOGIN = "Обмен1С"
 BASE_PASSWORD = "пароль-базы-1С"

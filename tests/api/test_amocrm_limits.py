@@ -43,7 +43,8 @@ async def limited_world(settings: Settings) -> AsyncIterator[World]:
     app = create_app(
         settings,
         amocrm_transport=httpx.ASGITransport(app=fake),
-        amocrm_options={"budget": LocalRequestBudget(6), "retry": RetryPolicy(sleep=no_sleep)},
+        amocrm_budget=LocalRequestBudget(6),
+        amocrm_retry=RetryPolicy(sleep=no_sleep),
     )
     async with (
         app.router.lifespan_context(app),

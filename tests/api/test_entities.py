@@ -8,7 +8,7 @@ import pytest
 
 from backend.crypto import SecretBox
 from backend.models import EntityKind, EntityLink, SyncLogEntry
-from backend.sync.connections import DatabaseTokenStore
+from backend.store import DatabaseTokenStore
 from tests.api.conftest import World
 from tests.factories import basic, field_values, linked_ids
 

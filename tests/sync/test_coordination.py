@@ -19,9 +19,9 @@ from backend.crypto import SecretBox
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.models import Account, RequestBudgetSlot
 from backend.settings import Settings
-from backend.sync.budget import DatabaseRequestBudget
-from backend.sync.connections import AmoCRMClients, DatabaseTokenStore, request_budget
-from backend.sync.locks import AdvisoryLocks, LockUnavailable
+from backend.store import AdvisoryLocks, DatabaseRequestBudget, DatabaseTokenStore, coordination
+from backend.store.locks import LockUnavailable
+from backend.sync.connections import AmoCRMClients
 from tests.factories import install_account
 
 pytestmark = pytest.mark.postgres
@@ -96,10 +96,12 @@ async def test_budget_without_its_database_paces_locally_instead_of_failing() ->
     assert sleep.waits == []
 
 
-def test_amocrm_clients_pace_through_the_database_on_postgres_only(settings: Settings) -> None:
-    assert isinstance(request_budget(settings), DatabaseRequestBudget)
-    on_sqlite = Settings(database_url="sqlite://x.sqlite3", mode="test")
-    assert isinstance(request_budget(on_sqlite), LocalRequestBudget)
+def test_amocrm_clients_pace_and_lock_through_the_database_on_postgres_only(settings: Settings) -> None:
+    secrets = SecretBox(settings.secret_key)
+    on_postgres = coordination(settings, secrets)
+    assert isinstance(on_postgres.budget, DatabaseRequestBudget) and on_postgres.tokens.shared is not None
+    on_sqlite = coordination(Settings(database_url="sqlite://x.sqlite3", mode="test"), secrets)
+    assert isinstance(on_sqlite.budget, LocalRequestBudget) and on_sqlite.tokens.shared is None
 
 
 async def test_an_advisory_lock_is_held_by_one_worker_at_a_time(database_url: str) -> None:
@@ -153,8 +155,16 @@ async def test_two_workers_refresh_an_expired_token_once(
 ) -> None:
     account = await install_account(fake_amocrm, settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake_amocrm)) as http:
-        options = {"budget": LocalRequestBudget(1000), "retry": RetryPolicy(attempts=1)}
-        workers = [AmoCRMClients(http, settings, SecretBox(settings.secret_key), **options) for _ in range(2)]
+        secrets = SecretBox(settings.secret_key)
+        workers = [
+            AmoCRMClients(
+                http,
+                settings,
+                coordination(settings, secrets, budget=LocalRequestBudget(1000)),
+                retry=RetryPolicy(attempts=1),
+            )
+            for _ in range(2)
+        ]
         clients = [worker.for_account(account) for worker in workers]
         await asyncio.gather(*(client.account() for client in clients))  # both have loaded the pair
         fake_amocrm.expire_tokens(account.id)

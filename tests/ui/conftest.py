@@ -92,7 +92,8 @@ async def admin(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ad
         settings,
         amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
         onec_transport=httpx.ASGITransport(app=fake_onec),
-        amocrm_options={"budget": LocalRequestBudget(50), "retry": RetryPolicy(sleep=no_sleep)},
+        amocrm_budget=LocalRequestBudget(50),
+        amocrm_retry=RetryPolicy(sleep=no_sleep),
     )
     async with (
         app.router.lifespan_context(app),

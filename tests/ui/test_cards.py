@@ -50,7 +50,8 @@ async def cards(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ca
         settings,
         amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
         onec_transport=httpx.ASGITransport(app=fake_onec),
-        amocrm_options={"budget": LocalRequestBudget(50), "retry": RetryPolicy(sleep=no_sleep)},
+        amocrm_budget=LocalRequestBudget(50),
+        amocrm_retry=RetryPolicy(sleep=no_sleep),
     )
     async with (
         app.router.lifespan_context(app),
