@@ -8,6 +8,7 @@ from backend.api.calls import Result, SyncCall, sync_endpoint
 from backend.sync.companies import sync_company
 from backend.sync.contacts import CounterpartyInput, contact_input, sync_contact
 from backend.sync.errors import InvalidInput
+from backend.sync.hrefs import check_link
 from backend.sync.leads import OrderInput, sync_lead
 
 
@@ -17,7 +18,7 @@ async def clients_contacts(call: SyncCall) -> Result:
     data = contact_input(
         amo_id=payload.optional_int("id"),
         id_1c=payload.optional_str("id_1c", 100),
-        link=payload.optional_str("link"),
+        link=check_link(payload.optional_str("link")),
         name=payload.optional_str("name", 255),
         responsible_user_id=payload.optional_int("responsible_user_id"),
         phone=payload.optional_str("phone", 500),
@@ -37,7 +38,7 @@ async def clients_companies(call: SyncCall) -> Result:
     data = CounterpartyInput(
         amo_id=payload.optional_int("id"),
         id_1c=payload.optional_str("id_1c", 100),
-        link=payload.optional_str("link"),
+        link=check_link(payload.optional_str("link")),
         name=payload.optional_str("name", 255),
         responsible_user_id=payload.optional_int("responsible_user_id"),
         inn=payload.optional_str("inn", 20),
@@ -56,7 +57,7 @@ async def leads(call: SyncCall) -> Result:
     data = OrderInput(
         amo_id=payload.optional_int("id"),
         id_1c=payload.optional_str("id_1c", 100),
-        link=payload.optional_str("link"),
+        link=check_link(payload.optional_str("link")),
         contact_id=payload.optional_int("contact_id"),
         company_id=payload.optional_int("company_id"),
         budget=payload.optional_decimal("budget"),

@@ -90,7 +90,7 @@ def convert(definition: CustomField, text: str, key: str) -> FieldValue:
             number = Decimal(_SPACES.sub("", text).replace(",", "."))
             if not number.is_finite() or abs(number) >= MAX_NUMBER:
                 raise InvalidOperation
-        except InvalidOperation:
+        except ArithmeticError:  # InvalidOperation, and Overflow from abs() of an exponent like 1e1000000
             raise InvalidInput(key, f'поле "{key}" ({definition.name}) должно быть числом, получено "{text}"') from None
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == "checkbox":
