@@ -151,8 +151,10 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
         _post(
             "/sync/process_event",
             "2.6 Событие документа 1С / 1C document event",
-            "Переводит сделку по правилам событий и добавляет примечание, один раз; 409 — заказ не связан со "
-            "сделкой или сделка удалена; data — id сделки / moves the deal and adds a note, once",
+            "Переводит сделку по правилам событий и добавляет примечание; повтор вызова с теми же значениями всех "
+            "полей ничего не меняет, отличие в любом поле (например debt_sum) — новое событие; 409 — заказ не "
+            "связан со сделкой или сделка удалена; data — id сделки / moves the deal and adds a note; a call equal "
+            "in every field is a redelivery, any difference is a new event",
             ("EventRequest", amo_id, amocrm_errors, base_auth),
         ),
     ]
