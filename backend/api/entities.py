@@ -10,6 +10,7 @@ from backend.sync.contacts import CounterpartyInput, contact_input, sync_contact
 from backend.sync.errors import InvalidInput
 from backend.sync.hrefs import check_link
 from backend.sync.leads import OrderInput, sync_lead
+from backend.sync.misprint import MISPRINTED_PATH, is_misprinted_order
 
 
 async def clients_contacts(call: SyncCall) -> Result:
@@ -33,8 +34,12 @@ async def clients_contacts(call: SyncCall) -> Result:
 
 
 async def clients_companies(call: SyncCall) -> Result:
-    """2.4: a 1C legal entity → the amoCRM company's id."""
+    """2.4: a 1C legal entity → the amoCRM company's id; an order sent here (the spec's misprint of 2.5) is served
+    as /sync/leads serves it."""
     payload = call.payload
+    if is_misprinted_order(payload.data):
+        call.log.served_as("leads", received_at=MISPRINTED_PATH)
+        return await leads(call)
     data = CounterpartyInput(
         amo_id=payload.optional_int("id"),
         id_1c=payload.optional_str("id_1c", 100),

@@ -139,13 +139,18 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
         _post(
             "/sync/clients_companies",
             "2.4 Юр. контрагент 1С → компания amoCRM / 1C legal entity → amoCRM company",
-            'Находит (по "id", связи с "id_1c", ИНН) или создаёт компанию; data — её id / data is its id',
-            ("CompanyRequest", amo_id, amocrm_errors, base_auth),
+            'Находит (по "id", связи с "id_1c", ИНН) или создаёт компанию; data — её id. Заказ (2.5), который ТЗ '
+            'печатает с этим адресом по ошибке, — тело с "budget", "order_number", "company_id" или "contact_id" '
+            'и без "name" и "inn" — обслуживается как POST /sync/leads; тело с полями и компании, и заказа — 400 / '
+            "data is the company's id; an order body (2.5, misprinted in the spec with this path) is served as "
+            "POST /sync/leads; a body mixing both is 400",
+            ("CompanyOrOrderRequest", amo_id, amocrm_errors, base_auth),
         ),
         _post(
             "/sync/leads",
             "2.5 Заказ 1С → сделка amoCRM / 1C order → amoCRM deal",
-            "В ТЗ по ошибке напечатан адрес 2.4; data — id сделки / the spec prints 2.4's URL by mistake",
+            "В ТЗ по ошибке напечатан адрес 2.4: заказ, отправленный на него, обслуживается так же; data — id "
+            "сделки / the spec prints 2.4's URL by mistake, and an order posted there is served alike",
             ("LeadRequest", amo_id, amocrm_errors, base_auth),
         ),
         _post(
@@ -405,6 +410,13 @@ def _schemas() -> dict[str, Schema]:
                 "responsible_user_id": optional_id,
             },
         ),
+        "CompanyOrOrderRequest": {
+            "description": (
+                "Компания (2.4) или заказ (2.5, адрес которого ТЗ печатает с ошибкой): заказ — тело с полями заказа "
+                "и без name/inn / a company, or an order posted to the path the spec misprints for 2.5"
+            ),
+            "anyOf": [_ref("CompanyRequest"), _ref("LeadRequest")],
+        },
         "LeadRequest": entity_request(
             'Нужен "id" сделки или "id_1c" заказа / the deal id or the order id_1c',
             {

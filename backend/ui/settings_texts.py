@@ -251,6 +251,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "log.none": ("Записей нет.", "No entries."),
     "log.more": ("Показать ещё", "Show more"),
     "log.ms": ("мс", "ms"),
+    "log.received_at": (
+        "заказ пришёл на {path} (адрес 2.5, напечатанный в ТЗ с ошибкой)",
+        "an order that came to {path} (the path the spec misprints for 2.5)",
+    ),
     "log.error": ("Ошибка", "Error"),
     "log.error_cut": ("… (показаны первые {chars} символов)", "… (its first {chars} characters are shown)"),
     "log.summary": ("Запрос (секреты скрыты)", "Request (secrets hidden)"),

@@ -91,6 +91,17 @@ async def test_entry_detail_shows_the_masked_request_and_the_whole_error(admin: 
     assert refused.status_code == 409 and "только 1С" in refused.text
 
 
+async def test_an_order_on_the_misprinted_path_is_logged_as_leads_saying_where_1c_sent_it(admin: Admin) -> None:
+    refused = await sync(admin, "/sync/clients_companies", {"id_1c": "order-9", "budget": "-5"})
+    assert refused.status_code == 400
+    entry = await SyncLogEntry.get(operation="leads")  # not "clients_companies": no such entry
+    assert not await SyncLogEntry.filter(operation="clients_companies").exists()
+    detail = html.unescape((await admin.get(f"/ui/settings/log/{entry.id}")).text)
+    assert "заказ пришёл на /sync/clients_companies (адрес 2.5, напечатанный в ТЗ с ошибкой)" in detail
+    assert "повторить его может только 1С" in detail and "POST /sync/clients_companies" in detail
+    assert '"amo1c: получено по адресу": "/sync/clients_companies"' in detail
+
+
 async def test_long_errors_are_clipped_in_the_list_and_whole_in_the_detail(admin: Admin) -> None:
     error = "Ошибка 1С: " + "очень длинный текст " * 30 + "КОНЕЦ"
     entry = await SyncLogEntry.create(
