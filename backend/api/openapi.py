@@ -169,9 +169,11 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
                 f"/sync/{name}_save_fields",
                 f"2.7 Соответствие полей {entity} / field correspondence of {name}",
                 "Каждый ключ кроме key/id_base — строка таблицы соответствия; вызов заменяет все строки этой "
-                f"сущности базы, пустое тело удаляет их; строк не больше {MAX_MAPPING_ROWS}, иначе 413 и ничего не "
-                f"меняется / replaces the entity's rows of the base; at most {MAX_MAPPING_ROWS} rows, else 413",
-                ("SaveFieldsRequest", null, base_errors, base_auth),
+                f"сущности базы, пустое тело удаляет их; строк не больше {MAX_MAPPING_ROWS}, иначе 413; id поля, "
+                "которого нет в аккаунте amoCRM, — 400 с именем ключа; при ошибке ничего не меняется / replaces "
+                f"the entity's rows of the base; at most {MAX_MAPPING_ROWS} rows, else 413; an amoCRM field id the "
+                "account lacks is 400 naming the key; on any error nothing changes",
+                ("SaveFieldsRequest", null, (*base_errors, 502, 503), base_auth),
             )
         )
     operations += [

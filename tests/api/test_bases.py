@@ -142,7 +142,10 @@ async def test_sync_auth_none_needs_approval_for_any_change_and_no_credentials_f
     for path, body in [
         ("/update_handlers/get_actual_version", ok),
         ("/update_handlers/get_actual_handlers", ok),
-        ("/sync/clients_contacts_save_fields", {**ok, "p_1": "ИНН"}),
+        (
+            "/sync/clients_contacts_save_fields",
+            {**ok, f"p_{world.fake_account.custom_fields['contacts'][0].id}": "ИНН"},
+        ),
         ("/sync/clients_companies", {**ok, "id_1c": "org", "name": "ООО Ромашка", "inn": "7701234567"}),
     ]:
         answer = await world.post(path, body, headers={})

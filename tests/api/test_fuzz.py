@@ -148,9 +148,9 @@ POST_KEYS: dict[str, tuple[str, ...]] = {
         "p_*",
     ),
     "/sync/process_event": ("event_name", "id", "id_1c", "sum", "debt_sum", "document_name"),
-    "/sync/clients_contacts_save_fields": ("p_1", "2", "ИНН", "Телефон"),
-    "/sync/clients_companies_save_fields": ("p_1", "2", "ИНН"),
-    "/sync/leads_save_fields": ("p_1", "2", "Номер"),
+    "/sync/clients_contacts_save_fields": (),  # keys: the account's real field ids, added by bodies()
+    "/sync/clients_companies_save_fields": (),
+    "/sync/leads_save_fields": (),
     "/update_handlers/get_actual_version": (),
     "/update_handlers/get_actual_handlers": (),
     "/update_handlers/set_handlers": ("handlers",),
@@ -178,11 +178,6 @@ GOOD_VALUES: dict[str, tuple[Any, ...]] = {
     "document_name": ("Оплата №5",),
     "link": ("http://1c.example.test/trade#ref=1",),
     "handlers": ({"module": "Процедура Обмен() КонецПроцедуры"}, [1, 2]),
-    "p_1": ("значение",),
-    "2": ("ИНН",),
-    "ИНН": ("p_2", 2),
-    "Телефон": (3,),
-    "Номер": ("p_4",),
 }
 
 
@@ -215,6 +210,12 @@ def bodies(path: str, world: World) -> st.SearchStrategy[Any]:
         "responsible_user_id": (admin_id, str(admin_id)),
     }
     names = ["key", "id_base", *POST_KEYS[path]]
+    if path.endswith("_save_fields"):
+        # ids of the account's real fields in each form, so rows get stored (ANY_KEY tries unknown ids)
+        entity = path.removeprefix("/sync/").removeprefix("clients_").removesuffix("_save_fields")
+        first, second, third = (item.id for item in world.fake_account.custom_fields[entity][:3])
+        names += [f"p_{first}", str(second), "ИНН"]
+        plausible.update({f"p_{first}": ("Телефон",), str(second): ("КПП",), "ИНН": (f"p_{third}", third)})
     if "p_*" in names:
         # a real text field of the fake account, so a p_ value is written (ANY_KEY tries unknown p_ ids)
         entity = path.removeprefix("/sync/").removeprefix("clients_")

@@ -35,8 +35,13 @@ async def post_raw(world: World, path: str, raw: bytes, content_type: str = "app
     return await world.client.post(path, content=raw, headers={**BASE_AUTH, "Content-Type": content_type})
 
 
+def a_field(world: World, entity: str) -> str:
+    """The `p_<id>` key of a text field the fake account has for `entity`."""
+    return f"p_{next(item.id for item in world.fake_account.custom_fields[entity] if item.type == 'text')}"
+
+
 async def test_utf8_bom_body_is_accepted(world: World) -> None:
-    raw = codecs.BOM_UTF8 + json.dumps(ok(world, p_1="ИНН"), ensure_ascii=False).encode()
+    raw = codecs.BOM_UTF8 + json.dumps(ok(world, **{a_field(world, "contacts"): "ИНН"}), ensure_ascii=False).encode()
     response = await post_raw(world, "/sync/clients_contacts_save_fields", raw)
     assert response.status_code == 200, response.text
     assert (await FieldMapping.get(kind=MappingKind.CONTACT)).onec_field == "ИНН"
@@ -52,7 +57,7 @@ async def test_utf8_bom_body_is_accepted(world: World) -> None:
     ],
 )
 async def test_declared_charset_is_honoured(world: World, content_type: str, encoding: str) -> None:
-    raw = json.dumps(ok(world, p_1="Адрес доставки"), ensure_ascii=False).encode(encoding)
+    raw = json.dumps(ok(world, **{a_field(world, "leads"): "Адрес доставки"}), ensure_ascii=False).encode(encoding)
     response = await post_raw(world, "/sync/leads_save_fields", raw, content_type)
     assert response.status_code == 200, response.text
     assert (await FieldMapping.get(kind=MappingKind.LEAD)).onec_field == "Адрес доставки"

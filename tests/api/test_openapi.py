@@ -225,11 +225,13 @@ async def test_real_answers_of_every_endpoint_match_the_document(world: World) -
     assert (await calls.post("/sync/process_event", {**event, "event_name": "refund"})).status_code == 400
     assert (await calls.post("/sync/process_event", {**event, "id_1c": "never-synced"})).status_code == 409
 
-    for name in ("clients_contacts", "clients_companies", "leads"):
+    for name, entity in (("clients_contacts", "contacts"), ("clients_companies", "companies"), ("leads", "leads")):
         path = f"/sync/{name}_save_fields"
-        assert (await calls.post(path, {**ok, "p_101": "ИНН", "Телефон": "p_102"})).status_code == 200
-        assert (await calls.post(path, {**ok, "p_101": ["ИНН"]})).status_code == 400
-        assert (await calls.post(path, {**ok, "p_101": "ИНН"}, headers={})).status_code == 401
+        first, second = (item.id for item in world.fake_account.custom_fields[entity][:2])
+        assert (await calls.post(path, {**ok, f"p_{first}": "ИНН", "Телефон": f"p_{second}"})).status_code == 200
+        assert (await calls.post(path, {**ok, f"p_{first}": ["ИНН"]})).status_code == 400
+        assert (await calls.post(path, {**ok, "p_424242": "ИНН"})).status_code == 400
+        assert (await calls.post(path, {**ok, f"p_{first}": "ИНН"}, headers={})).status_code == 401
         assert (await calls.post(path, {**ok, "id_base": "нет такой"})).status_code == 401
 
     version_path, handlers_path = "/update_handlers/get_actual_version", "/update_handlers/get_actual_handlers"

@@ -93,11 +93,15 @@ async def test_employee_rows_take_users(admin: Admin) -> None:
 
 
 async def test_rows_1c_saved_are_the_rows_shown(admin: Admin) -> None:
-    inn = admin.fields("companies")["ИНН"]
-    saved = await sync(admin, "/sync/clients_companies_save_fields", {f"p_{inn}": "ИНН", "p_424242": "Старое"})
+    inn, address = admin.fields("companies")["ИНН"], admin.fields("companies")["Адрес"]
+    saved = await sync(admin, "/sync/clients_companies_save_fields", {f"p_{inn}": "ИНН", f"p_{address}": "Адрес"})
     assert saved.status_code == 200
+    # a row stored before 1C's ids were checked, or whose field was deleted in amoCRM since
+    await FieldMapping.create(
+        base=await admin.base(), kind=MappingKind.COMPANY, amo_field_id=424242, onec_field="Старое"
+    )
     page = await admin.get("/ui/settings/mapping", kind="company")
-    assert page.text.count('class="amo1c-mapping-row"') == 2
+    assert page.text.count('class="amo1c-mapping-row"') == 3
     assert "нет в amoCRM" in page.text  # 424242 is not a field of the account
 
 

@@ -18,6 +18,7 @@ from backend.amocrm import AmoCRMError
 from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.onec import OneCError
 from backend.sync.bases import remember_handlers_version
+from backend.sync.directory import ENTITY_OF_KIND
 from backend.sync.errors import InvalidInput, TooMany
 from backend.sync.mapping import MAX_MAPPING_ROWS, MappingRow, add_row, change_row, listed_rows
 from backend.sync.payloads import corr_table_rows
@@ -37,11 +38,6 @@ from backend.ui.settings.common import (
 from backend.ui.tokens import UISession
 
 TAB = "mapping"
-ENTITIES = {
-    MappingKind.CONTACT: "contacts",
-    MappingKind.COMPANY: "companies",
-    MappingKind.LEAD: "leads",
-}
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,7 @@ async def choices_for(request: Request, session: UISession, kind: MappingKind) -
     amo = await amocrm_of(request, session)
     if kind == MappingKind.USER:
         return [Choice(user.id, user.name) for user in await directory.users(amo)]
-    return [Choice(field.id, field.name) for field in await directory.fields(amo, ENTITIES[kind])]  # type: ignore[arg-type]
+    return [Choice(field.id, field.name) for field in await directory.fields(amo, ENTITY_OF_KIND[kind])]
 
 
 async def _choices_or_error(request: Request, session: UISession, kind: MappingKind) -> tuple[list[Choice], str | None]:
