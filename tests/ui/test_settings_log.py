@@ -229,3 +229,13 @@ async def test_a_huge_stored_error_keeps_the_list_and_the_detail_small(admin: Ad
     detail = await admin.get(f"/ui/settings/log/{entry.id}")
     assert detail.status_code == 200 and len(detail.content) < 1_000_000
     assert "КОНЕЦ" not in detail.text and f"показаны первые {SHOWN_ERROR_CHARS} символов" in detail.text
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 40])
+async def test_log_filters_and_paging_by_what_is_no_id_answer_not_a_500(admin: Admin, value: str) -> None:
+    # "²".isdigit() holds and int("²") raises: both once made a 500
+    await fill(admin, 3)
+    found = await admin.get("/ui/settings/log/entries", q=value)
+    assert found.status_code == 200 and ids_of(found.text) == []
+    paged = await admin.get("/ui/settings/log/entries", before=value)
+    assert paged.status_code == 200 and len(ids_of(paged.text)) == 4  # "before" ignored: the newest page

@@ -175,3 +175,9 @@ async def test_a_huge_stored_table_renders_only_the_limit_and_says_how_many_more
     assert f"Ещё {40_000 - MAX_MAPPING_ROWS} строк не показаны" in page.text
     section = await admin.get("/ui/settings/mapping")
     assert section.status_code == 200 and len(section.content) < 1_000_000
+
+
+async def test_an_amocrm_field_that_is_no_number_is_422_not_a_500(admin: Admin) -> None:
+    added = await add(admin, "²", "Склад")  # "²".isdigit() holds and int("²") raises: once a 500
+    assert added.status_code == 422
+    assert not await FieldMapping.exists()

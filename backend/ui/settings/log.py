@@ -29,6 +29,7 @@ from backend.ui.settings.common import (
     amocrm_of,
     bases_of,
     fragment,
+    number_of,
     section,
     services_of,
     settings_endpoint,
@@ -89,10 +90,10 @@ class LogFilter:
 
     def query(self, account_id: int) -> QuerySet[SyncLogEntry]:
         """The account's entries these filters let through (not ordered, not limited)."""
-        if self.q.isdigit() and len(self.q) <= 18:
+        if (amo_id := number_of(self.q)) is not None:
             # each side of the OR names the account, so SQLite answers it from the two indexes, not by a scan
             entries = SyncLogEntry.filter(
-                Q(account_id=account_id, amo_id=int(self.q)) | Q(account_id=account_id, id_1c=self.q)
+                Q(account_id=account_id, amo_id=amo_id) | Q(account_id=account_id, id_1c=self.q)
             )
         elif self.q:
             entries = SyncLogEntry.filter(account_id=account_id, id_1c=self.q)
@@ -132,8 +133,7 @@ async def page_of(session: UISession, filters: LogFilter, before: int | None) ->
 
 
 def _before(params: QueryParams) -> int | None:
-    raw = params.get("before", "")
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    return number_of(params.get("before", ""))
 
 
 @settings_endpoint

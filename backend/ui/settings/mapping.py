@@ -31,6 +31,7 @@ from backend.ui.settings.common import (
     form_again,
     form_text,
     fragment,
+    number_of,
     section,
     services_of,
     settings_endpoint,
@@ -225,7 +226,7 @@ async def _read_row(
     """The row a form describes, with the values to re-render and what is wrong, by field name."""
     raw_id = form_text(form, "amo_field_id")
     values: dict[str, Any] = {
-        "amo_field_id": int(raw_id) if raw_id.isdigit() and len(raw_id) <= 18 else raw_id,
+        "amo_field_id": raw_id if (number := number_of(raw_id)) is None else number,
         "onec_field": form_text(form, "onec_field"),
         "enabled": form.get("enabled") is not None,
     }
