@@ -273,6 +273,9 @@ class ProcessedEvent(Model):
         "models.OneCBase", related_name="processed_events", on_delete=fields.CASCADE
     )
     fingerprint = fields.CharField(max_length=64)
+    # how the fingerprint was made (backend/sync/events.py): 1 over the event, order, document and sum only
+    # (rows from before migration 0007), 2 over every field 1C sent
+    scheme = fields.IntField(default=2, db_default=1)
     event_name = fields.CharEnumField(EventName, max_length=32)
     amo_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

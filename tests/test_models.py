@@ -26,7 +26,7 @@ from backend.models import (
 from backend.testing import postgres as pg
 from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 7
+MIGRATIONS = 8  # 0007: link rows without a 1C id, 0008: how a processed event was fingerprinted
 
 
 @pytest.fixture
@@ -198,5 +198,23 @@ async def test_migration_0006_keeps_bases_linked_before_it_approved(empty_databa
         assert base.awaiting_change is False
         assert not await BaseRequest.filter(account_id=1).exists()
         assert (await Account.get(id=1)).installation == 1
+    finally:
+        await db.close_database()
+
+
+async def test_migration_0007_marks_events_processed_before_it_as_the_old_fingerprint_scheme(
+    empty_database_url: str,
+) -> None:
+    event_row = (
+        "INSERT INTO processed_event (base_id, fingerprint, event_name, amo_id, created_at)"
+        " VALUES (1, 'old-print', 'payment', 5, '2026-01-01');"
+    )
+    await migrated_with(empty_database_url, "models.0006_trust", ONE_ACCOUNT_AND_BASE + event_row)
+    try:
+        assert (await ProcessedEvent.get(fingerprint="old-print")).scheme == 1
+        new = await ProcessedEvent.create(base_id=1, fingerprint="new-print", event_name=EventName.PAYMENT)
+        assert (await ProcessedEvent.get(id=new.id)).scheme == 2
+        with pytest.raises(IntegrityError):
+            await ProcessedEvent.create(base_id=1, fingerprint="old-print", event_name=EventName.PAYMENT)
     finally:
         await db.close_database()

@@ -8,7 +8,9 @@ from backend.api.calls import Result, SyncCall, sync_endpoint
 from backend.sync.companies import sync_company
 from backend.sync.contacts import CounterpartyInput, contact_input, sync_contact
 from backend.sync.errors import InvalidInput
+from backend.sync.hrefs import check_link
 from backend.sync.leads import OrderInput, sync_lead
+from backend.sync.misprint import MISPRINTED_PATH, is_misprinted_order
 
 
 async def clients_contacts(call: SyncCall) -> Result:
@@ -17,7 +19,7 @@ async def clients_contacts(call: SyncCall) -> Result:
     data = contact_input(
         amo_id=payload.optional_int("id"),
         id_1c=payload.optional_str("id_1c", 100),
-        link=payload.optional_str("link"),
+        link=check_link(payload.optional_str("link")),
         name=payload.optional_str("name", 255),
         responsible_user_id=payload.optional_int("responsible_user_id"),
         phone=payload.optional_str("phone", 500),
@@ -32,12 +34,16 @@ async def clients_contacts(call: SyncCall) -> Result:
 
 
 async def clients_companies(call: SyncCall) -> Result:
-    """2.4: a 1C legal entity → the amoCRM company's id."""
+    """2.4: a 1C legal entity → the amoCRM company's id; an order sent here (the spec's misprint of 2.5) is served
+    as /sync/leads serves it."""
     payload = call.payload
+    if is_misprinted_order(payload.data):
+        call.log.served_as("leads", received_at=MISPRINTED_PATH)
+        return await leads(call)
     data = CounterpartyInput(
         amo_id=payload.optional_int("id"),
         id_1c=payload.optional_str("id_1c", 100),
-        link=payload.optional_str("link"),
+        link=check_link(payload.optional_str("link")),
         name=payload.optional_str("name", 255),
         responsible_user_id=payload.optional_int("responsible_user_id"),
         inn=payload.optional_str("inn", 20),
@@ -56,7 +62,7 @@ async def leads(call: SyncCall) -> Result:
     data = OrderInput(
         amo_id=payload.optional_int("id"),
         id_1c=payload.optional_str("id_1c", 100),
-        link=payload.optional_str("link"),
+        link=check_link(payload.optional_str("link")),
         contact_id=payload.optional_int("contact_id"),
         company_id=payload.optional_int("company_id"),
         budget=payload.optional_decimal("budget"),

@@ -28,6 +28,7 @@ async def event(call: SyncCall) -> Result:
         sum=payload.optional_decimal("sum"),
         debt_sum=payload.optional_decimal("debt_sum"),
         document_name=payload.optional_str("document_name", 500),
+        raw=dict(payload.data),
     )
     amo = call.services.amocrm.for_account(call.account)
     outcome = await process_event(amo, call.account, call.linked_base(), data)

@@ -1,4 +1,5 @@
-"""Sync API: saving the field correspondence of contacts, companies and deals (spec 2.7)."""
+"""Sync API: saving the field correspondence of contacts, companies and deals (spec 2.7), checked against the
+account's amoCRM fields."""
 
 from __future__ import annotations
 
@@ -6,17 +7,23 @@ from starlette.routing import Route
 
 from backend.api.calls import Handler, Result, SyncCall, sync_endpoint
 from backend.models import MappingKind
-from backend.sync.mapping import replace_rows, rows_from_payload
+from backend.sync.mapping import check_row_count, replace_rows, rows_from_payload
+from backend.sync.values import check_rows
 
 ENVELOPE_KEYS = frozenset({"key", "id_base"})
 
 
 def save_fields(kind: MappingKind) -> Handler:
-    """A handler replacing the `kind` rows of the call's base with the rows in the body."""
+    """A handler replacing the `kind` rows of the call's base with the rows in the body, once every amoCRM field
+    they name is found in the account."""
 
     async def handler(call: SyncCall) -> Result:
         fields = {key: value for key, value in call.payload.data.items() if key not in ENVELOPE_KEYS}
-        stored = await replace_rows(call.linked_base(), kind, rows_from_payload(fields))
+        rows = rows_from_payload(fields)
+        check_row_count(len(rows))  # before asking amoCRM about any of them
+        services = call.services
+        await check_rows(services.amocrm.for_account(call.account), services.field_directory, kind, rows)
+        stored = await replace_rows(call.linked_base(), kind, rows)
         return Result(data=None, extra={"rows": stored})
 
     return handler

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,7 +32,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 async def read_json_object(request: Request) -> Payload:
     """Read and parse the body as a JSON object; raises BodyTooLarge or InvalidInput."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    # isascii: "²".isdigit() holds, int("²") raises
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BodyTooLarge(f"тело запроса больше {MAX_BODY_BYTES} байт")
     chunks: list[bytes] = []
     size = 0
@@ -49,7 +51,7 @@ def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
         raw, charset = raw[len(codecs.BOM_UTF8) :], "utf-8"
     try:
         text = raw.decode(charset)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: a codec such as punycode fails without a position
         raise InvalidInput("body", f"тело запроса не в кодировке {charset}") from None
     if not text.strip():
         raise InvalidInput("body", "тело запроса пустое: ожидается JSON-объект")
@@ -61,6 +63,10 @@ def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
         raise InvalidInput("body", "тело запроса должно быть JSON-объектом")
     if _depth(value) > MAX_DEPTH:
         raise InvalidInput("body", f"тело запроса вложено глубже {MAX_DEPTH} уровней")
+    for key, item in value.items():
+        # json reads 1e400 as infinity, which no answer, sync log or amoCRM field can hold
+        if any(isinstance(part, float) and not math.isfinite(part) for part in _parts(item)):
+            raise InvalidInput(key, f'поле "{_printable(key)}" содержит число вне допустимого диапазона')
     return Payload(value)
 
 
@@ -68,16 +74,22 @@ def check_text(payload: Payload) -> None:
     """Raise InvalidInput naming the first top-level field whose key or text, at any depth, holds a NUL character
     (PostgreSQL cannot store one) or an unpaired UTF-16 surrogate (not text at all: it cannot be encoded)."""
     for key, value in payload.data.items():
-        stack = [key, value]
-        while stack:
-            item = stack.pop()
+        for item in _parts([key, value]):
             if isinstance(item, str) and (problem := _bad_character(item)) is not None:
                 raise InvalidInput(key, f'поле "{_printable(key)}" содержит {problem}: уберите его')
-            if isinstance(item, dict):
-                stack.extend(item.keys())
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
+
+
+def _parts(value: Any) -> Iterator[Any]:
+    """`value` and every key and value inside it, at any depth (iterative: no recursion limit to hit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _bad_character(text: str) -> str | None:

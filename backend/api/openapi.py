@@ -139,20 +139,27 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
         _post(
             "/sync/clients_companies",
             "2.4 Юр. контрагент 1С → компания amoCRM / 1C legal entity → amoCRM company",
-            'Находит (по "id", связи с "id_1c", ИНН) или создаёт компанию; data — её id / data is its id',
-            ("CompanyRequest", amo_id, amocrm_errors, base_auth),
+            'Находит (по "id", связи с "id_1c", ИНН) или создаёт компанию; data — её id. Заказ (2.5), который ТЗ '
+            'печатает с этим адресом по ошибке, — тело с "budget", "order_number", "company_id" или "contact_id" '
+            'и без "name" и "inn" — обслуживается как POST /sync/leads; тело с полями и компании, и заказа — 400 / '
+            "data is the company's id; an order body (2.5, misprinted in the spec with this path) is served as "
+            "POST /sync/leads; a body mixing both is 400",
+            ("CompanyOrOrderRequest", amo_id, amocrm_errors, base_auth),
         ),
         _post(
             "/sync/leads",
             "2.5 Заказ 1С → сделка amoCRM / 1C order → amoCRM deal",
-            "В ТЗ по ошибке напечатан адрес 2.4; data — id сделки / the spec prints 2.4's URL by mistake",
+            "В ТЗ по ошибке напечатан адрес 2.4: заказ, отправленный на него, обслуживается так же; data — id "
+            "сделки / the spec prints 2.4's URL by mistake, and an order posted there is served alike",
             ("LeadRequest", amo_id, amocrm_errors, base_auth),
         ),
         _post(
             "/sync/process_event",
             "2.6 Событие документа 1С / 1C document event",
-            "Переводит сделку по правилам событий и добавляет примечание, один раз; 409 — заказ не связан со "
-            "сделкой или сделка удалена; data — id сделки / moves the deal and adds a note, once",
+            "Переводит сделку по правилам событий и добавляет примечание; повтор вызова с теми же значениями всех "
+            "полей ничего не меняет, отличие в любом поле (например debt_sum) — новое событие; 409 — заказ не "
+            "связан со сделкой или сделка удалена; data — id сделки / moves the deal and adds a note; a call equal "
+            "in every field is a redelivery, any difference is a new event",
             ("EventRequest", amo_id, amocrm_errors, base_auth),
         ),
     ]
@@ -162,9 +169,11 @@ def _operations(sync_auth: SyncAuth) -> list[tuple[str, str, Schema]]:
                 f"/sync/{name}_save_fields",
                 f"2.7 Соответствие полей {entity} / field correspondence of {name}",
                 "Каждый ключ кроме key/id_base — строка таблицы соответствия; вызов заменяет все строки этой "
-                f"сущности базы, пустое тело удаляет их; строк не больше {MAX_MAPPING_ROWS}, иначе 413 и ничего не "
-                f"меняется / replaces the entity's rows of the base; at most {MAX_MAPPING_ROWS} rows, else 413",
-                ("SaveFieldsRequest", null, base_errors, base_auth),
+                f"сущности базы, пустое тело удаляет их; строк не больше {MAX_MAPPING_ROWS}, иначе 413; id поля, "
+                "которого нет в аккаунте amoCRM, — 400 с именем ключа; при ошибке ничего не меняется / replaces "
+                f"the entity's rows of the base; at most {MAX_MAPPING_ROWS} rows, else 413; an amoCRM field id the "
+                "account lacks is 400 naming the key; on any error nothing changes",
+                ("SaveFieldsRequest", null, (*base_errors, 502, 503), base_auth),
             )
         )
     operations += [
@@ -403,6 +412,13 @@ def _schemas() -> dict[str, Schema]:
                 "responsible_user_id": optional_id,
             },
         ),
+        "CompanyOrOrderRequest": {
+            "description": (
+                "Компания (2.4) или заказ (2.5, адрес которого ТЗ печатает с ошибкой): заказ — тело с полями заказа "
+                "и без name/inn / a company, or an order posted to the path the spec misprints for 2.5"
+            ),
+            "anyOf": [_ref("CompanyRequest"), _ref("LeadRequest")],
+        },
         "LeadRequest": entity_request(
             'Нужен "id" сделки или "id_1c" заказа / the deal id or the order id_1c',
             {

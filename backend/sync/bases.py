@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from backend.models import Account, BaseRequest, OneCBase
 from backend.sync.errors import AccessDenied, AuthenticationRequired, InvalidInput, UnknownAccount
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+MAX_ADDRESS = 2000
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\s]")  # controls and whitespace: no URL holds them
 
 
 @dataclass(frozen=True)
@@ -93,15 +96,31 @@ def require_admin_credentials(
 
 
 def check_address(field: str, value: str) -> str:
-    """An http(s) URL with a host; raises InvalidInput naming the field."""
+    """`value` when it is a base's address as amo1c can call it: http(s), a host, a valid port, no login or password
+    and no whitespace in it, at most MAX_ADDRESS characters; raises InvalidInput naming the field.
+
+    The one check of a base's addresses, for 1C's `/sync/base` and the settings page alike.
+    """
+    if len(value) > MAX_ADDRESS:
+        raise InvalidInput(field, f'поле "{field}" длиннее {MAX_ADDRESS} символов')
+    if not _is_http_address(value):
+        raise InvalidInput(
+            field,
+            f'поле "{field}" должно быть адресом http:// или https:// с именем сервера, без пробелов, логина и '
+            "пароля в нём (их передают в param1/param2)",
+        )
+    return value
+
+
+def _is_http_address(value: str) -> bool:
+    if _NOT_IN_URL.search(value):
+        return False
     try:
         parts = urlsplit(value)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        port_ok = parts.port is None or parts.port > 0  # .port raises ValueError unless it is a number to 65535
     except ValueError:  # a malformed port or IPv6 literal
-        valid = False
-    if not valid:
-        raise InvalidInput(field, f'поле "{field}" должно быть адресом http:// или https://, получено "{value}"')
-    return value
+        return False
+    return port_ok and parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
 
 
 async def mark_seen(base: OneCBase) -> None:
@@ -160,8 +179,6 @@ def check_base_fields(param1: str, web_address: str, url_address: str) -> None:
     """Raise InvalidInput naming the first of the addresses and login that is malformed or too long."""
     check_address("web_address", web_address)
     check_address("url_address", url_address)
-    if len(web_address) > 2000 or len(url_address) > 2000:
-        raise InvalidInput("web_address", "адрес длиннее 2000 символов")
     if not param1 or len(param1) > 255:
         raise InvalidInput("param1", "укажите логин пользователя 1С (до 255 символов)")
 

@@ -15,6 +15,11 @@ logger = logging.getLogger("amo1c.fields")
 
 FIELDS_TTL = 600.0  # seconds a cached list of an account's custom fields is trusted
 AmoEntity = Literal["contacts", "companies", "leads"]
+ENTITY_OF_KIND: dict[MappingKind, AmoEntity] = {  # the amoCRM entity whose fields a correspondence table maps
+    MappingKind.CONTACT: "contacts",
+    MappingKind.COMPANY: "companies",
+    MappingKind.LEAD: "leads",
+}
 
 # Field names amoCRM admins give these fields, for accounts that have no correspondence row for them.
 WELL_KNOWN = {

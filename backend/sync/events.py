@@ -1,9 +1,16 @@
-"""1C document events (spec 2.6): move the deal per the account's rules and write a note, once per event."""
+"""1C document events (spec 2.6): move the deal per the account's rules and write a note, once per event.
+
+An event is a redelivery only when every field 1C sent (but `key`/`id_base`) means the same: two partial payments
+of one sum that differ in `debt_sum` alone are two events. Rows recorded before that rule (scheme 1) printed only
+the event, order, document and sum; a redelivery of such an event is still recognised, once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -19,6 +26,11 @@ EVENT_TITLES = {
     EventName.SHIPMENT: "Отгрузка",
     EventName.PART_SHIPMENT: "Частичная отгрузка",
 }
+ENVELOPE_KEYS = frozenset({"key", "id_base"})
+# the fields EventInput reads: printed by what they mean, every other field as 1C sent it
+READ_KEYS = frozenset({"event_name", "id", "id_1c", "sum", "debt_sum", "document_name"})
+LEGACY_SCHEME = 1  # ProcessedEvent.scheme of rows printed over (event, order or deal, document, sum) only
+SCHEME = 2  # ProcessedEvent.scheme of rows printed over every field 1C sent
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class EventInput:
     sum: Decimal | None
     debt_sum: Decimal | None
     document_name: str | None
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the whole body, for the fields read nowhere else
 
 
 @dataclass(frozen=True)
@@ -60,19 +73,55 @@ def note_text(event: EventInput) -> str:
     return text
 
 
+def event_fingerprint(event: EventInput) -> str:
+    """The print of every field 1C sent but `key`/`id_base`, equal exactly when two calls mean the same: numbers
+    and ids however written ("1 500,50" and 1500.5, "123" and 123), text without surrounding spaces, an empty field
+    as an absent one, any other key as its JSON."""
+    sent = {key: _meaning(value) for key, value in event.raw.items() if key not in ENVELOPE_KEYS | READ_KEYS}
+    sent.update(
+        event_name=event.event_name.value,
+        id=event.amo_id,
+        id_1c=event.id_1c,
+        sum=_number(event.sum),
+        debt_sum=_number(event.debt_sum),
+        document_name=event.document_name,
+    )
+    return fingerprint(SCHEME, {key: value for key, value in sent.items() if value is not None})
+
+
+def legacy_fingerprint(event: EventInput, deal_id: int) -> str:
+    """The print rows of LEGACY_SCHEME hold: event, order (or deal), document and sum as the sum was written."""
+    return fingerprint(
+        event.event_name.value, event.id_1c or f"amo:{deal_id}", event.document_name or "", str(event.sum or "")
+    )
+
+
+def _meaning(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize() if value else Decimal(0), "f")
+
+
 async def process_event(amo: AmoCRMClient, account: Account, base: OneCBase, event: EventInput) -> EventOutcome:
     """Apply an event to its deal exactly once; raises InvalidInput, Conflict or AmoCRMError (then not recorded)."""
     deal_id = await _deal_of(base, event)
-    digest = fingerprint(
-        event.event_name.value, event.id_1c or f"amo:{deal_id}", event.document_name or "", str(event.sum or "")
-    )
     try:
         done = await ProcessedEvent.create(
-            base_id=base.id, fingerprint=digest, event_name=event.event_name, amo_id=deal_id
+            base_id=base.id,
+            fingerprint=event_fingerprint(event),
+            scheme=SCHEME,
+            event_name=event.event_name,
+            amo_id=deal_id,
         )
     except IntegrityError:
         return EventOutcome(deal_id, applied=False)
     try:
+        if await _recorded_before_upgrade(base, event, deal_id):
+            return EventOutcome(deal_id, applied=False)
         lead = await amo.get_lead(deal_id)
         if lead is None:
             raise Conflict(f"сделка {deal_id} не найдена в amoCRM (удалена?)")
@@ -87,6 +136,15 @@ async def process_event(amo: AmoCRMClient, account: Account, base: OneCBase, eve
         await done.delete()  # not applied: a redelivery must be able to apply it
         raise
     return EventOutcome(deal_id, applied=True)
+
+
+async def _recorded_before_upgrade(base: OneCBase, event: EventInput, deal_id: int) -> bool:
+    """Whether a LEGACY_SCHEME row records the event; that row gives way to the one just written for it, so it
+    answers one redelivery and a later, different event with the same old print is applied."""
+    legacy = ProcessedEvent.filter(
+        base_id=base.id, scheme=LEGACY_SCHEME, fingerprint=legacy_fingerprint(event, deal_id)
+    )
+    return await legacy.delete() > 0
 
 
 async def _deal_of(base: OneCBase, event: EventInput) -> int:

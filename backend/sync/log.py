@@ -25,6 +25,8 @@ MAX_ITEMS = 30
 MAX_DEPTH = 4
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 PRUNE_EVERY = 200  # writes between two prunes in one process
+# A summary key no 1C body has: the path of a call served as another operation (an order on 2.4's path)
+RECEIVED_AT = "amo1c: получено по адресу"
 
 
 def mask(value: Any, depth: int = 0) -> Any:
@@ -86,6 +88,29 @@ class LogRecord:
     id_1c: str | None = None
     summary: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    received_at: str | None = None  # the path a call served as another operation really came by
+
+    def served_as(self, operation: str, received_at: str) -> None:
+        """Log the call as `operation`, its stored summary saying (under RECEIVED_AT) the path it really came by."""
+        self.operation = operation
+        self.received_at = received_at
+
+    def stored_summary(self) -> Any:
+        """The summary as stored: masked, RECEIVED_AT first when the call was served as another operation (a key
+        of that name in 1C's own body is dropped, so only amo1c can say where a call came by)."""
+        if self.summary is None:
+            return None
+        summary = mask(self.summary)
+        if not isinstance(summary, dict):
+            return summary
+        summary.pop(RECEIVED_AT, None)
+        return summary if self.received_at is None else {RECEIVED_AT: self.received_at, **summary}
+
+
+def received_at(summary: Any) -> str | None:
+    """The path a logged call really came by when it was served as another operation (see LogRecord.served_as)."""
+    path = summary.get(RECEIVED_AT) if isinstance(summary, dict) else None
+    return path if isinstance(path, str) else None
 
 
 class SyncLog:
@@ -109,7 +134,7 @@ class SyncLog:
                 http_status=status,
                 error=_column(None if error is None else masked_error(error), None),
                 duration_ms=duration_ms,
-                request_summary=mask(record.summary) if record.summary is not None else None,
+                request_summary=record.stored_summary(),
             )
             self._writes += 1
             if self._writes % PRUNE_EVERY == 1:

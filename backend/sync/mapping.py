@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -29,6 +29,7 @@ class MappingRow:
     onec_field: str
     amo_field_name: str = ""
     enabled: bool = True
+    key: str = field(default="", compare=False)  # 1C's key the row came from, for error messages
 
 
 def rows_from_payload(fields: Mapping[str, Any]) -> list[MappingRow]:
@@ -41,7 +42,7 @@ def rows_from_payload(fields: Mapping[str, Any]) -> list[MappingRow]:
     rows: list[MappingRow] = []
     seen: set[int] = set()
     for key, value in fields.items():
-        row = _row(str(key), value)
+        row = replace(_row(str(key), value), key=str(key))
         if row.amo_field_id in seen:
             raise InvalidInput(key, f'поле amoCRM {row.amo_field_id} указано дважды (ключ "{key}")')
         seen.add(row.amo_field_id)

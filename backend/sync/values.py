@@ -7,7 +7,7 @@ amoCRM refuses a whole write for one bad value; checking here turns that into a 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -15,9 +15,9 @@ from typing import Any
 
 from backend.amocrm import AmoCRMClient, CustomField, FieldValue
 from backend.models import MappingKind, OneCBase
-from backend.sync.directory import AmoEntity, FieldDirectory
+from backend.sync.directory import ENTITY_OF_KIND, AmoEntity, FieldDirectory
 from backend.sync.errors import InvalidInput
-from backend.sync.mapping import enabled_rows
+from backend.sync.mapping import MappingRow, enabled_rows
 
 NUMERIC = frozenset({"numeric", "price", "monetary"})
 CHOICES = frozenset({"select", "radiobutton", "multiselect", "category"})
@@ -67,9 +67,41 @@ async def checked(
         key = custom.keys[field_id]
         definition = fields.get(field_id)
         if definition is None:
-            raise InvalidInput(key, f'поле "{key}": у {ENTITY_NAMES[entity]} в amoCRM нет поля с id {field_id}')
+            raise _no_field(key, entity, field_id)
         result[field_id] = None if text is None else convert(definition, text, key)
     return result
+
+
+async def check_rows(
+    amo: AmoCRMClient, directory: FieldDirectory, kind: MappingKind, rows: Sequence[MappingRow]
+) -> None:
+    """Raise InvalidInput naming 1C's key of the first row whose amoCRM field (user, for Сотрудник) the account
+    lacks, after reading the account's cached lists again once; raises AmoCRMError."""
+    unknown = await _first_unknown(amo, directory, kind, rows)
+    if unknown is not None:  # perhaps added in amoCRM since the lists were cached
+        directory.forget(amo.account_id)
+        unknown = await _first_unknown(amo, directory, kind, rows)
+    if unknown is None:
+        return
+    if kind == MappingKind.USER:
+        raise InvalidInput(unknown.key, f'поле "{unknown.key}": в amoCRM нет пользователя с id {unknown.amo_field_id}')
+    raise _no_field(unknown.key, ENTITY_OF_KIND[kind], unknown.amo_field_id)
+
+
+async def _first_unknown(
+    amo: AmoCRMClient, directory: FieldDirectory, kind: MappingKind, rows: Sequence[MappingRow]
+) -> MappingRow | None:
+    if not rows:
+        return None
+    if kind == MappingKind.USER:
+        known = {user.id for user in await directory.users(amo)}
+    else:
+        known = {item.id for item in await directory.fields(amo, ENTITY_OF_KIND[kind])}
+    return next((row for row in rows if row.amo_field_id not in known), None)
+
+
+def _no_field(key: str, entity: AmoEntity, field_id: int) -> InvalidInput:
+    return InvalidInput(key, f'поле "{key}": у {ENTITY_NAMES[entity]} в amoCRM нет поля с id {field_id}')
 
 
 async def check_user(amo: AmoCRMClient, directory: FieldDirectory, user_id: int | None) -> None:
@@ -90,7 +122,7 @@ def convert(definition: CustomField, text: str, key: str) -> FieldValue:
             number = Decimal(_SPACES.sub("", text).replace(",", "."))
             if not number.is_finite() or abs(number) >= MAX_NUMBER:
                 raise InvalidOperation
-        except InvalidOperation:
+        except ArithmeticError:  # InvalidOperation, and Overflow from abs() of an exponent like 1e1000000
             raise InvalidInput(key, f'поле "{key}" ({definition.name}) должно быть числом, получено "{text}"') from None
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == "checkbox":

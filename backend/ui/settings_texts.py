@@ -111,8 +111,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "bases.error.password": ("Укажите пароль пользователя 1С.", "Enter the 1C user's password."),
     "bases.error.taken": ("Такая база уже связана с этим аккаунтом.", "This base is already linked to the account."),
     "bases.error.address": (
-        "Нужен адрес, начинающийся с http:// или https://.",
-        "Enter an address starting with http:// or https://.",
+        "Нужен адрес http:// или https:// с именем сервера, без пробелов и без логина и пароля в нём (до 2000 "
+        "символов).",
+        "Enter an http:// or https:// address with a server name, no spaces and no login or password in it (up to "
+        "2000 characters).",
     ),
     "bases.error.login": (
         "Укажите логин пользователя 1С (до 255 символов).",
@@ -249,6 +251,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "log.none": ("Записей нет.", "No entries."),
     "log.more": ("Показать ещё", "Show more"),
     "log.ms": ("мс", "ms"),
+    "log.received_at": (
+        "заказ пришёл на {path} (адрес 2.5, напечатанный в ТЗ с ошибкой)",
+        "an order that came to {path} (the path the spec misprints for 2.5)",
+    ),
     "log.error": ("Ошибка", "Error"),
     "log.error_cut": ("… (показаны первые {chars} символов)", "… (its first {chars} characters are shown)"),
     "log.summary": ("Запрос (секреты скрыты)", "Request (secrets hidden)"),

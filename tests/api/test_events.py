@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.models import EventName, EventRule
+from backend.models import EventName, EventRule, OneCBase, ProcessedEvent
+from backend.sync.links import fingerprint
 from tests.api.conftest import World
 
 
@@ -141,3 +142,76 @@ async def test_event_failing_in_amocrm_is_not_recorded_so_a_resend_applies_it(wo
     resent = await world.post("/sync/process_event", event_body(world, deal_id))
     assert resent.status_code == 200
     assert len(notes_of(world, deal_id)) == 1
+
+
+def part_payment(world: World, **overrides: object) -> dict[str, object]:
+    """A partial payment of order-1 as 1C sends it: no document name, the sum and what remains to be paid."""
+    body = event_body(world, None, event_name="part_payment", id_1c="order-1", sum="5 000", debt_sum="15000")
+    del body["document_name"]
+    body.update(overrides)
+    return body
+
+
+async def test_two_payments_of_one_sum_that_differ_only_in_the_debt_are_two_notes(world: World) -> None:
+    deal_id = await make_deal(world)
+    first = await world.post("/sync/process_event", part_payment(world, debt_sum="15000"))
+    second = await world.post("/sync/process_event", part_payment(world, debt_sum="10000"))
+    assert first.json() == second.json() == {"success": True, "data": deal_id, "error": None}
+    assert notes_of(world, deal_id) == [
+        "1С: Частичная оплата, сумма 5\u00a0000,00, остаток долга 15\u00a0000,00.",
+        "1С: Частичная оплата, сумма 5\u00a0000,00, остаток долга 10\u00a0000,00.",
+    ]
+
+
+async def test_a_redelivery_written_differently_changes_nothing(world: World) -> None:
+    deal_id = await make_deal(world)
+    await world.post("/sync/process_event", part_payment(world, debt_sum="15000", document_name="ПКО № 5"))
+    calls = world.api_calls()
+    redelivered = part_payment(world, event_name="PART_PAYMENT", id_1c=" order-1 ", sum=5000.0, debt_sum="15 000,00")
+    response = await world.post("/sync/process_event", {**redelivered, "document_name": " ПКО № 5 ", "id": ""})
+    assert response.json()["data"] == deal_id
+    assert world.api_calls() == calls
+    assert len(notes_of(world, deal_id)) == 1
+
+
+@pytest.mark.parametrize(
+    "difference",
+    [
+        {"document_name": "ПКО № 6"},
+        {"sum": "5 000,01"},
+        {"debt_sum": None},
+        {"Касса": "Основная"},
+        {"id_1c": None, "id": "the deal"},
+    ],
+    ids=["document", "sum", "no debt", "another key", "by deal id"],
+)
+async def test_any_field_that_differs_makes_a_new_event(world: World, difference: dict[str, object]) -> None:
+    deal_id = await make_deal(world)
+    await world.post("/sync/process_event", part_payment(world))
+    changed = {name: deal_id if value == "the deal" else value for name, value in difference.items()}
+    response = await world.post("/sync/process_event", part_payment(world, **changed))
+    assert response.status_code == 200, response.text
+    assert len(notes_of(world, deal_id)) == 2
+
+
+async def test_an_event_applied_before_the_upgrade_is_recognised_once_then_a_different_one_applies(
+    world: World,
+) -> None:
+    deal_id = await make_deal(world)
+    base = await OneCBase.get(account_id=world.account.id, id_base="trade")
+    # the row as amo1c wrote it before migration 0007: printed over event, order, document and sum as written
+    await ProcessedEvent.create(
+        base_id=base.id,
+        fingerprint=fingerprint("part_payment", "order-1", "", "5000"),
+        scheme=1,
+        event_name=EventName.PART_PAYMENT,
+        amo_id=deal_id,
+    )
+    for _ in range(2):
+        redelivered = await world.post("/sync/process_event", part_payment(world))
+        assert redelivered.json()["data"] == deal_id
+        assert notes_of(world, deal_id) == []
+    assert [row.scheme for row in await ProcessedEvent.filter(base_id=base.id)] == [2]
+    different = await world.post("/sync/process_event", part_payment(world, debt_sum="10000"))
+    assert different.status_code == 200
+    assert notes_of(world, deal_id) == ["1С: Частичная оплата, сумма 5\u00a0000,00, остаток долга 10\u00a0000,00."]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from backend.api.inputs import MAX_BODY_BYTES
-from backend.models import FieldMapping, MappingKind
+from backend.models import FieldMapping, HandlerPackage, MappingKind
 from tests.api.conftest import World
 from tests.factories import ADMIN_AUTH, BASE_AUTH
 
@@ -35,8 +35,13 @@ async def post_raw(world: World, path: str, raw: bytes, content_type: str = "app
     return await world.client.post(path, content=raw, headers={**BASE_AUTH, "Content-Type": content_type})
 
 
+def a_field(world: World, entity: str) -> str:
+    """The `p_<id>` key of a text field the fake account has for `entity`."""
+    return f"p_{next(item.id for item in world.fake_account.custom_fields[entity] if item.type == 'text')}"
+
+
 async def test_utf8_bom_body_is_accepted(world: World) -> None:
-    raw = codecs.BOM_UTF8 + json.dumps(ok(world, p_1="ИНН"), ensure_ascii=False).encode()
+    raw = codecs.BOM_UTF8 + json.dumps(ok(world, **{a_field(world, "contacts"): "ИНН"}), ensure_ascii=False).encode()
     response = await post_raw(world, "/sync/clients_contacts_save_fields", raw)
     assert response.status_code == 200, response.text
     assert (await FieldMapping.get(kind=MappingKind.CONTACT)).onec_field == "ИНН"
@@ -52,7 +57,7 @@ async def test_utf8_bom_body_is_accepted(world: World) -> None:
     ],
 )
 async def test_declared_charset_is_honoured(world: World, content_type: str, encoding: str) -> None:
-    raw = json.dumps(ok(world, p_1="Адрес доставки"), ensure_ascii=False).encode(encoding)
+    raw = json.dumps(ok(world, **{a_field(world, "leads"): "Адрес доставки"}), ensure_ascii=False).encode(encoding)
     response = await post_raw(world, "/sync/leads_save_fields", raw, content_type)
     assert response.status_code == 200, response.text
     assert (await FieldMapping.get(kind=MappingKind.LEAD)).onec_field == "Адрес доставки"
@@ -175,10 +180,53 @@ async def test_p_key_with_a_superscript_digit_is_an_ignored_extra_key_not_a_500(
     assert list(written.values()) == [[{"value": "order-1"}]], "only the field keeping 1C's id"
 
 
-async def test_huge_number_for_a_numeric_field_is_400(world: World) -> None:
+@pytest.mark.parametrize("number", ["1e99999", "1e1000000", "-9e99999999999999999"])
+async def test_huge_number_for_a_numeric_field_is_400(world: World, number: str) -> None:
+    # 1e1000000 made Decimal's abs() overflow: once a 500
     debt = next(item.id for item in world.fake_account.custom_fields["leads"] if item.type == "numeric")
-    response = await world.post("/sync/leads", ok(world, id_1c="order-1", **{f"p_{debt}": "1e99999"}))
-    assert response.status_code == 400
+    response = await world.post("/sync/leads", ok(world, id_1c="order-1", **{f"p_{debt}": number}))
+    assert_envelope_failure(response, 400, f'"p_{debt}"')
+    assert world.fake_account.leads == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'"name": 1e400', "name"),
+        (b'"name": "x", "p_FIELD": -1e400', "p_FIELD"),
+        (b'"name": "x", "extra": {"deep": [1, 2e308]}', "extra"),
+    ],
+)
+async def test_a_number_json_reads_as_infinity_is_400_naming_the_field(world: World, raw: bytes, field: str) -> None:
+    # it once became a contact named "inf", and a sync log entry PostgreSQL refused to store
+    text_field = next(item.id for item in world.fake_account.custom_fields["contacts"] if item.type == "text")
+    body = b'{"key": %d, "id_base": "trade", "id_1c": "c-1", %s}' % (world.account.id, raw)
+    response = await post_raw(world, "/sync/clients_contacts", body.replace(b"FIELD", str(text_field).encode()))
+    assert_envelope_failure(response, 400, f'"{field.replace("FIELD", str(text_field))}"', "диапазона")
+    assert world.fake_account.contacts == {}
+
+
+async def test_a_handlers_package_with_infinity_is_400_not_stored_to_be_served_as_invalid_json(world: World) -> None:
+    raw = b'{"key": %d, "id_base": "trade", "handlers": {"a": 1e400}}' % world.account.id
+    response = await world.client.post("/update_handlers/set_handlers", content=raw, headers=ADMIN_AUTH)
+    assert_envelope_failure(response, 400, '"handlers"')
+    assert not await HandlerPackage.exists()
+
+
+async def test_a_codec_failing_without_a_position_is_400_naming_the_body(world: World) -> None:
+    # punycode raises a bare UnicodeError, which once escaped as a 500
+    raw = json.dumps(ok(world), ensure_ascii=False).encode()
+    response = await post_raw(world, "/update_handlers/get_actual_version", raw, "application/json; charset=punycode")
+    assert_envelope_failure(response, 400, "punycode")
+
+
+async def test_a_content_length_of_non_ascii_digits_is_not_a_500(world: World) -> None:
+    # "²".isdigit() holds and int("²") raises; a proxy may pass such a header through
+    raw = json.dumps(ok(world)).encode()
+    headers = [(b"Authorization", BASE_AUTH["Authorization"].encode()), (b"Content-Length", b"\xb2")]
+    response = await world.client.post("/update_handlers/get_actual_version", content=raw, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {"version": 0}
 
 
 async def test_deeply_nested_bodies_never_answer_500(world: World) -> None:

@@ -114,6 +114,15 @@ def test_openapi_declares_the_envelope_of_each_status() -> None:
             assert not success.is_valid({"success": True, "data": None, "error": None, "extra": 1})
 
 
+def test_openapi_says_an_order_on_the_misprinted_path_is_served_as_leads() -> None:
+    document = openapi_document()
+    operation = document["paths"]["/sync/clients_companies"]["post"]
+    assert "POST /sync/leads" in operation["description"] and "400" in operation["description"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    options = resolve(document, schema)["anyOf"]
+    assert {option["$ref"].rsplit("/", 1)[1] for option in options} == {"CompanyRequest", "LeadRequest"}
+
+
 def test_openapi_auth_follows_the_sync_auth_mode() -> None:
     basic_mode, open_mode = openapi_document("basic"), openapi_document("none")
     contacts = "/sync/clients_contacts"
@@ -203,6 +212,9 @@ async def test_real_answers_of_every_endpoint_match_the_document(world: World) -
     lead = {**ok, "id_1c": "order-1", "order_number": "77", "budget": "1 500,50", "contact_id": str(contact_id)}
     lead_id = (await calls.post("/sync/leads", {**lead, "company_id": company_id})).json()["data"]
     assert isinstance(lead_id, int)
+    # 2.5 as the spec prints it, on 2.4's path
+    assert (await calls.post("/sync/clients_companies", lead)).json()["data"] == lead_id
+    assert (await calls.post("/sync/clients_companies", {**lead, "name": "ООО Ромашка"})).status_code == 400
     assert (await calls.post("/sync/leads", {**lead, "budget": "-5"})).status_code == 400
     world.fake.fail_next(10, status=504, path_prefix="/api/v4/leads")
     assert (await calls.post("/sync/leads", {**lead, "id_1c": "order-2"})).status_code == 503
@@ -213,11 +225,13 @@ async def test_real_answers_of_every_endpoint_match_the_document(world: World) -
     assert (await calls.post("/sync/process_event", {**event, "event_name": "refund"})).status_code == 400
     assert (await calls.post("/sync/process_event", {**event, "id_1c": "never-synced"})).status_code == 409
 
-    for name in ("clients_contacts", "clients_companies", "leads"):
+    for name, entity in (("clients_contacts", "contacts"), ("clients_companies", "companies"), ("leads", "leads")):
         path = f"/sync/{name}_save_fields"
-        assert (await calls.post(path, {**ok, "p_101": "ИНН", "Телефон": "p_102"})).status_code == 200
-        assert (await calls.post(path, {**ok, "p_101": ["ИНН"]})).status_code == 400
-        assert (await calls.post(path, {**ok, "p_101": "ИНН"}, headers={})).status_code == 401
+        first, second = (item.id for item in world.fake_account.custom_fields[entity][:2])
+        assert (await calls.post(path, {**ok, f"p_{first}": "ИНН", "Телефон": f"p_{second}"})).status_code == 200
+        assert (await calls.post(path, {**ok, f"p_{first}": ["ИНН"]})).status_code == 400
+        assert (await calls.post(path, {**ok, "p_424242": "ИНН"})).status_code == 400
+        assert (await calls.post(path, {**ok, f"p_{first}": "ИНН"}, headers={})).status_code == 401
         assert (await calls.post(path, {**ok, "id_base": "нет такой"})).status_code == 401
 
     version_path, handlers_path = "/update_handlers/get_actual_version", "/update_handlers/get_actual_handlers"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from backend.crypto import SecretBox
 from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.sync.handlers import store_package
 from backend.ui.settings.common import LISTED_BASES
+from tests.api.test_bases import BAD_ADDRESSES
 from tests.factories import BASE_PASSWORD
 from tests.ui.conftest import WEB_ADDRESS, Admin
 
@@ -93,11 +96,24 @@ async def test_linking_refuses_bad_input_with_422_and_keeps_the_password_out(adm
         "/ui/settings/bases", {**NEW_BASE, "web_address": "ftp://1c.test/x", "url_address": "", "param2": ""}
     )
     assert bad.status_code == 422
-    assert bad.text.count("Нужен адрес, начинающийся с http:// или https://") == 2
+    assert bad.text.count("Нужен адрес http:// или https://") == 2
     assert "Укажите пароль пользователя 1С" in bad.text
     no_id = await admin.post("/ui/settings/bases", {**NEW_BASE, "id_base": "  "})
     assert no_id.status_code == 422 and "Укажите идентификатор базы" in no_id.text
     assert await OneCBase.filter(account_id=admin.account.id).count() == 1
+
+
+@pytest.mark.parametrize("address", BAD_ADDRESSES)
+async def test_linking_and_editing_refuse_what_the_sync_api_refuses(admin: Admin, address: str) -> None:
+    linked = await admin.post("/ui/settings/bases", {**NEW_BASE, "web_address": address})
+    assert linked.status_code == 422 and "Нужен адрес http:// или https://" in linked.text
+    base = await admin.base()
+    edited = await admin.put(
+        f"/ui/settings/bases/{base.id}", {"web_address": WEB_ADDRESS, "url_address": address, "param1": "Обмен1С"}
+    )
+    assert edited.status_code == 422 and "Нужен адрес http:// или https://" in edited.text
+    assert await OneCBase.filter(account_id=admin.account.id).count() == 1
+    assert (await admin.base()).url_address == base.url_address
 
 
 async def test_edit_keeps_the_password_when_left_empty(admin: Admin) -> None:

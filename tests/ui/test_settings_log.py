@@ -91,6 +91,17 @@ async def test_entry_detail_shows_the_masked_request_and_the_whole_error(admin: 
     assert refused.status_code == 409 and "только 1С" in refused.text
 
 
+async def test_an_order_on_the_misprinted_path_is_logged_as_leads_saying_where_1c_sent_it(admin: Admin) -> None:
+    refused = await sync(admin, "/sync/clients_companies", {"id_1c": "order-9", "budget": "-5"})
+    assert refused.status_code == 400
+    entry = await SyncLogEntry.get(operation="leads")  # not "clients_companies": no such entry
+    assert not await SyncLogEntry.filter(operation="clients_companies").exists()
+    detail = html.unescape((await admin.get(f"/ui/settings/log/{entry.id}")).text)
+    assert "заказ пришёл на /sync/clients_companies (адрес 2.5, напечатанный в ТЗ с ошибкой)" in detail
+    assert "повторить его может только 1С" in detail and "POST /sync/clients_companies" in detail
+    assert '"amo1c: получено по адресу": "/sync/clients_companies"' in detail
+
+
 async def test_long_errors_are_clipped_in_the_list_and_whole_in_the_detail(admin: Admin) -> None:
     error = "Ошибка 1С: " + "очень длинный текст " * 30 + "КОНЕЦ"
     entry = await SyncLogEntry.create(
@@ -218,3 +229,13 @@ async def test_a_huge_stored_error_keeps_the_list_and_the_detail_small(admin: Ad
     detail = await admin.get(f"/ui/settings/log/{entry.id}")
     assert detail.status_code == 200 and len(detail.content) < 1_000_000
     assert "КОНЕЦ" not in detail.text and f"показаны первые {SHOWN_ERROR_CHARS} символов" in detail.text
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 40])
+async def test_log_filters_and_paging_by_what_is_no_id_answer_not_a_500(admin: Admin, value: str) -> None:
+    # "²".isdigit() holds and int("²") raises: both once made a 500
+    await fill(admin, 3)
+    found = await admin.get("/ui/settings/log/entries", q=value)
+    assert found.status_code == 200 and ids_of(found.text) == []
+    paged = await admin.get("/ui/settings/log/entries", before=value)
+    assert paged.status_code == 200 and len(ids_of(paged.text)) == 4  # "before" ignored: the newest page

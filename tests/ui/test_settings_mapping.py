@@ -93,11 +93,15 @@ async def test_employee_rows_take_users(admin: Admin) -> None:
 
 
 async def test_rows_1c_saved_are_the_rows_shown(admin: Admin) -> None:
-    inn = admin.fields("companies")["ИНН"]
-    saved = await sync(admin, "/sync/clients_companies_save_fields", {f"p_{inn}": "ИНН", "p_424242": "Старое"})
+    inn, address = admin.fields("companies")["ИНН"], admin.fields("companies")["Адрес"]
+    saved = await sync(admin, "/sync/clients_companies_save_fields", {f"p_{inn}": "ИНН", f"p_{address}": "Адрес"})
     assert saved.status_code == 200
+    # a row stored before 1C's ids were checked, or whose field was deleted in amoCRM since
+    await FieldMapping.create(
+        base=await admin.base(), kind=MappingKind.COMPANY, amo_field_id=424242, onec_field="Старое"
+    )
     page = await admin.get("/ui/settings/mapping", kind="company")
-    assert page.text.count('class="amo1c-mapping-row"') == 2
+    assert page.text.count('class="amo1c-mapping-row"') == 3
     assert "нет в amoCRM" in page.text  # 424242 is not a field of the account
 
 
@@ -171,3 +175,9 @@ async def test_a_huge_stored_table_renders_only_the_limit_and_says_how_many_more
     assert f"Ещё {40_000 - MAX_MAPPING_ROWS} строк не показаны" in page.text
     section = await admin.get("/ui/settings/mapping")
     assert section.status_code == 200 and len(section.content) < 1_000_000
+
+
+async def test_an_amocrm_field_that_is_no_number_is_422_not_a_500(admin: Admin) -> None:
+    added = await add(admin, "²", "Склад")  # "²".isdigit() holds and int("²") raises: once a 500
+    assert added.status_code == 422
+    assert not await FieldMapping.exists()

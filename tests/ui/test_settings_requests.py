@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from backend.models import Account, BaseRequest, OneCBase
 from backend.ui.tokens import UISession, UITokens
 from tests.factories import BASE_AUTH, BASE_LOGIN, BASE_PASSWORD, base_body, basic, install_account
@@ -136,3 +138,11 @@ async def test_the_operator_link_and_the_settings_link_need_no_approval(admin: A
     assert await Account.filter(id=admin.account.id).exists()
     ok = {"key": admin.account.id, "id_base": "склад"}
     assert (await admin.client.post("/update_handlers/get_actual_version", json=ok, headers=basic("u", "p"))).is_success
+
+
+@pytest.mark.parametrize("revision", ["²", "٣", "9" * 40])
+async def test_a_revision_that_is_no_number_a_column_holds_is_not_approved(admin: Admin, revision: str) -> None:
+    request = await ask(admin)
+    refused = await admin.post(approve_url(request), {"revision": revision})  # "²".isdigit() once made it a 500
+    assert refused.status_code == 409
+    assert not await OneCBase.filter(id_base="склад").exists()

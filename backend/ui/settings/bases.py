@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +16,7 @@ from starlette.routing import Route
 from backend.models import BaseRequest, OneCBase
 from backend.onec import OneCError
 from backend.sync.approval import awaiting_requests
-from backend.sync.bases import BaseAddress, add_base, change_base, remember_handlers_version
+from backend.sync.bases import BaseAddress, add_base, change_base, check_address, remember_handlers_version
 from backend.sync.errors import InvalidInput
 from backend.sync.handlers import latest_version
 from backend.ui.i18n import translator
@@ -196,19 +195,13 @@ def _check(values: dict[str, str], t: Any) -> dict[str, str]:
     """What is wrong with the address and login fields, by field name, in the page's language."""
     errors: dict[str, str] = {}
     for name in ADDRESS_FIELDS:
-        if not _is_address(values[name]):
+        try:
+            check_address(name, values[name])
+        except InvalidInput:
             errors[name] = t("bases.error.address")
     if not values["param1"] or len(values["param1"]) > 255:
         errors["param1"] = t("bases.error.login")
     return errors
-
-
-def _is_address(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and len(value) <= 2000
-    except ValueError:
-        return False
 
 
 routes = [

@@ -143,3 +143,9 @@ def form_text(form: Any, name: str) -> str:
     """A form field as stripped text ("" when absent)."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def number_of(text: str) -> int | None:
+    """`text` as a number when it is 1 to 18 ASCII digits (an id or a revision), else None; raises nothing
+    ("²".isdigit() holds but int("²") raises, and a longer number fits no database column)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None

@@ -21,7 +21,7 @@ from backend.amocrm import AmoCRMError
 from backend.models import Direction, OneCBase, Outcome, SyncLogEntry
 from backend.onec import OneCError
 from backend.sync.errors import SyncError
-from backend.sync.log import mask, masked_error
+from backend.sync.log import mask, masked_error, received_at
 from backend.sync.resend import refusal, resend
 from backend.textsql import Head
 from backend.ui.settings.common import (
@@ -29,6 +29,7 @@ from backend.ui.settings.common import (
     amocrm_of,
     bases_of,
     fragment,
+    number_of,
     section,
     services_of,
     settings_endpoint,
@@ -53,10 +54,13 @@ FROM_1C_OPERATIONS = (
 HANDLER_OPERATIONS = frozenset({"get_actual_version", "get_actual_handlers", "set_handlers"})
 
 
-def sync_request_of(operation: str) -> str:
-    """The request 1C makes for a logged operation of the sync API, e.g. "POST /sync/leads"."""
+def sync_request_of(operation: str, summary: Any = None) -> str:
+    """The request 1C makes for a logged operation of the sync API, e.g. "POST /sync/leads" (the path it really
+    came by when it was served as another operation: an order on the spec's misprinted 2.5 path)."""
     if operation == "check_active":
         return "GET /sync/check_active"
+    if (path := received_at(summary)) is not None:
+        return f"POST {path}"
     prefix = "/update_handlers/" if operation in HANDLER_OPERATIONS else "/sync/"
     return f"POST {prefix}{operation}"
 
@@ -86,10 +90,10 @@ class LogFilter:
 
     def query(self, account_id: int) -> QuerySet[SyncLogEntry]:
         """The account's entries these filters let through (not ordered, not limited)."""
-        if self.q.isdigit() and len(self.q) <= 18:
+        if (amo_id := number_of(self.q)) is not None:
             # each side of the OR names the account, so SQLite answers it from the two indexes, not by a scan
             entries = SyncLogEntry.filter(
-                Q(account_id=account_id, amo_id=int(self.q)) | Q(account_id=account_id, id_1c=self.q)
+                Q(account_id=account_id, amo_id=amo_id) | Q(account_id=account_id, id_1c=self.q)
             )
         elif self.q:
             entries = SyncLogEntry.filter(account_id=account_id, id_1c=self.q)
@@ -129,8 +133,7 @@ async def page_of(session: UISession, filters: LogFilter, before: int | None) ->
 
 
 def _before(params: QueryParams) -> int | None:
-    raw = params.get("before", "")
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    return number_of(params.get("before", ""))
 
 
 @settings_endpoint
@@ -188,7 +191,8 @@ async def log_detail(request: Request, session: UISession) -> Response:
         "error_cut": len(head) > SHOWN_ERROR_CHARS,
         "summary": summary if entry.request_summary is not None else None,
         "refusal": refusal(entry, base),
-        "sync_request": sync_request_of(entry.operation),
+        "sync_request": sync_request_of(entry.operation, entry.request_summary),
+        "received_at": received_at(entry.request_summary),
     }
     return fragment(request, session, "ui/settings/log_detail.html", context)
 

@@ -18,6 +18,7 @@ from backend.amocrm import AmoCRMError
 from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.onec import OneCError
 from backend.sync.bases import remember_handlers_version
+from backend.sync.directory import ENTITY_OF_KIND
 from backend.sync.errors import InvalidInput, TooMany
 from backend.sync.mapping import MAX_MAPPING_ROWS, MappingRow, add_row, change_row, listed_rows
 from backend.sync.payloads import corr_table_rows
@@ -30,6 +31,7 @@ from backend.ui.settings.common import (
     form_again,
     form_text,
     fragment,
+    number_of,
     section,
     services_of,
     settings_endpoint,
@@ -37,11 +39,6 @@ from backend.ui.settings.common import (
 from backend.ui.tokens import UISession
 
 TAB = "mapping"
-ENTITIES = {
-    MappingKind.CONTACT: "contacts",
-    MappingKind.COMPANY: "companies",
-    MappingKind.LEAD: "leads",
-}
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,7 @@ async def choices_for(request: Request, session: UISession, kind: MappingKind) -
     amo = await amocrm_of(request, session)
     if kind == MappingKind.USER:
         return [Choice(user.id, user.name) for user in await directory.users(amo)]
-    return [Choice(field.id, field.name) for field in await directory.fields(amo, ENTITIES[kind])]  # type: ignore[arg-type]
+    return [Choice(field.id, field.name) for field in await directory.fields(amo, ENTITY_OF_KIND[kind])]
 
 
 async def _choices_or_error(request: Request, session: UISession, kind: MappingKind) -> tuple[list[Choice], str | None]:
@@ -229,7 +226,7 @@ async def _read_row(
     """The row a form describes, with the values to re-render and what is wrong, by field name."""
     raw_id = form_text(form, "amo_field_id")
     values: dict[str, Any] = {
-        "amo_field_id": int(raw_id) if raw_id.isdigit() and len(raw_id) <= 18 else raw_id,
+        "amo_field_id": raw_id if (number := number_of(raw_id)) is None else number,
         "onec_field": form_text(form, "onec_field"),
         "enabled": form.get("enabled") is not None,
     }

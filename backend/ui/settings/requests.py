@@ -13,7 +13,7 @@ from backend.sync.approval import RequestGone, approve, reject
 from backend.sync.errors import Conflict, RequestReplaced
 from backend.ui.i18n import translator
 from backend.ui.settings.bases import bases_section, requests_of
-from backend.ui.settings.common import form_text, fragment, services_of, settings_endpoint
+from backend.ui.settings.common import form_text, fragment, number_of, services_of, settings_endpoint
 from backend.ui.tokens import UISession
 
 
@@ -26,9 +26,7 @@ async def request_approve(request: Request, session: UISession) -> Response:
     t = translator(session.lang)
     request_id = int(request.path_params["request_id"])
     try:
-        base = await approve(
-            session.account_id, request_id, int(revision) if revision.isdigit() else 0, services_of(request).secrets
-        )
+        base = await approve(session.account_id, request_id, number_of(revision) or 0, services_of(request).secrets)
     except RequestReplaced:
         current = next((item for item in await requests_of(session) if item.request.id == request_id), None)
         if current is not None:
