@@ -19,6 +19,7 @@ from backend import db, health, oauth
 from backend.amocrm import RequestBudget, RetryPolicy
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
+from backend.onec import call_timeouts
 from backend.redaction import redact_server_log
 from backend.services import Services
 from backend.settings import Settings
@@ -57,7 +58,7 @@ def create_app(
                 httpx.AsyncClient(transport=amocrm_transport, timeout=AMOCRM_TIMEOUT) as amocrm_http,
                 httpx.AsyncClient(
                     transport=onec_transport,
-                    timeout=httpx.Timeout(settings.onec_timeout, connect=min(10.0, settings.onec_timeout)),
+                    timeout=call_timeouts(settings.onec_timeout),
                 ) as onec_http,
             ):
                 secrets = SecretBox(settings.secret_key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.onec.address import Destination, Resolver, check_address, resolve_host
-from backend.onec.client import OnCall, OneCClient
+from backend.onec.client import BaseClient, OnCall, OneCClient, call_timeouts
 from backend.onec.errors import (
     OneCAddressRefused,
     OneCAuthRefused,
@@ -15,6 +15,7 @@ from backend.onec.errors import (
 from backend.onec.records import CallRecord, Connection, Document, Saved
 
 __all__ = [
+    "BaseClient",
     "CallRecord",
     "Connection",
     "Destination",
@@ -29,6 +30,7 @@ __all__ = [
     "OneCUnreachable",
     "Resolver",
     "Saved",
+    "call_timeouts",
     "check_address",
     "resolve_host",
 ]

@@ -29,6 +29,50 @@ DNS_FAILURES = ("name or service not known", "nodename nor servname", "getaddrin
 T = TypeVar("T")
 
 
+def call_timeouts(seconds: float) -> httpx.Timeout:
+    """The limits of one call into 1C: `seconds` in all (AMO1C_ONEC_TIMEOUT), at most MAX_CONNECT_SECONDS of them
+    to connect; raises nothing."""
+    return httpx.Timeout(seconds, connect=min(MAX_CONNECT_SECONDS, seconds))
+
+
+class BaseClient:
+    """One 1C base's calls: the client and the base's connection bound together, so a call takes only its data.
+
+    Every method raises what the same OneCClient method raises.
+    """
+
+    def __init__(self, client: OneCClient, conn: Connection) -> None:
+        self._client = client
+        self.connection = conn
+
+    @property
+    def timeout(self) -> float:
+        """The seconds one whole call may take; raises nothing."""
+        return self._client.timeout
+
+    async def get_orders(self, deal_id: int) -> list[Document]:
+        """The 1C documents of a deal (1.1)."""
+        return await self._client.get_orders(self.connection, deal_id)
+
+    async def new_lead(
+        self, *, contact: Mapping[str, Any] | None = None, company: Mapping[str, Any] | None = None
+    ) -> Saved:
+        """Create or update a counterparty (1.2)."""
+        return await self._client.new_lead(self.connection, contact=contact, company=company)
+
+    async def new_order(self, order: Mapping[str, Any]) -> Saved:
+        """Create or update the order of a deal (1.3)."""
+        return await self._client.new_order(self.connection, order)
+
+    async def get_handlers_version(self) -> str:
+        """The handlers version installed in the base (1.4)."""
+        return await self._client.get_handlers_version(self.connection)
+
+    async def corr_table(self, rows: list[dict[str, Any]], user_id: int | None) -> str:
+        """Send the field correspondence rows (1.5); returns the handlers version 1C answers."""
+        return await self._client.corr_table(self.connection, rows, user_id)
+
+
 class OneCClient:
     """Owns calling 1C bases: address check, Basic Auth, timeouts, reading answers into records, reporting calls.
 
@@ -52,7 +96,7 @@ class OneCClient:
             raise ValueError("timeout must be positive")
         self._http = http
         self._timeout = float(timeout)
-        self._timeouts = httpx.Timeout(self._timeout, connect=min(MAX_CONNECT_SECONDS, self._timeout))
+        self._timeouts = call_timeouts(self._timeout)
         self._allow_private = allow_private
         self._resolver = resolver
         self._on_call = on_call

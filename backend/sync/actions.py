@@ -17,8 +17,7 @@ from tortoise.exceptions import IntegrityError
 
 from backend.amocrm import AmoCRMClient
 from backend.models import EntityKind, EntityLink, OneCAction, OneCBase
-from backend.onec import OneCClient, Saved
-from backend.onec.records import Connection
+from backend.onec import BaseClient, Saved
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import Conflict
 from backend.sync.payloads import EntityMissing, company_payload, contact_payload, order_payload
@@ -36,7 +35,7 @@ class Sent:
 
 
 async def send_order(
-    onec: OneCClient, conn: Connection, amo: AmoCRMClient, directory: FieldDirectory, base: OneCBase, lead_id: int
+    onec: BaseClient, amo: AmoCRMClient, directory: FieldDirectory, base: OneCBase, lead_id: int
 ) -> Sent:
     """Create or update the order of a deal in 1C (`new_order`); raises EntityMissing, MissingInn, OneCError."""
 
@@ -44,14 +43,13 @@ async def send_order(
         lead = await amo.get_lead(lead_id)
         if lead is None:
             raise EntityMissing(f"Сделка {lead_id} не найдена в amoCRM.")
-        return await onec.new_order(conn, await order_payload(amo, directory, base, lead))
+        return await onec.new_order(await order_payload(amo, directory, base, lead))
 
     return await _once(base, EntityKind.LEAD, lead_id, call, wait=onec.timeout)
 
 
 async def send_counterparty(
-    onec: OneCClient,
-    conn: Connection,
+    onec: BaseClient,
     amo: AmoCRMClient,
     directory: FieldDirectory,
     base: OneCBase,
@@ -65,11 +63,11 @@ async def send_counterparty(
             contact = await amo.get_contact(amo_id)
             if contact is None:
                 raise EntityMissing(f"Контакт {amo_id} не найден в amoCRM.")
-            return await onec.new_lead(conn, contact=await contact_payload(base, contact))
+            return await onec.new_lead(contact=await contact_payload(base, contact))
         company = await amo.get_company(amo_id)
         if company is None:
             raise EntityMissing(f"Компания {amo_id} не найдена в amoCRM.")
-        return await onec.new_lead(conn, company=await company_payload(amo, directory, base, company))
+        return await onec.new_lead(company=await company_payload(amo, directory, base, company))
 
     return await _once(base, kind, amo_id, call, wait=onec.timeout)
 

@@ -7,7 +7,7 @@ import httpx
 from backend.amocrm import AmoCRMAuthError, AmoCRMClient, OAuthCredentials, RetryPolicy
 from backend.crypto import SecretBox
 from backend.models import Account, Direction, OneCBase
-from backend.onec import CallRecord, Connection, OneCClient
+from backend.onec import BaseClient, CallRecord, Connection, OneCClient
 from backend.settings import Settings
 from backend.store import Coordination
 from backend.sync.log import LogRecord, SyncLog
@@ -82,8 +82,8 @@ class OneCClients:
             else "",
         )
 
-    def for_base(self, base: OneCBase) -> tuple[OneCClient, Connection]:
-        """A client whose calls are logged under the base's account and id, and the base's connection."""
+    def for_base(self, base: OneCBase) -> BaseClient:
+        """The base's 1C client; its calls are logged under the base's account and id."""
         sync_log = self._sync_log
 
         async def log_call(record: CallRecord) -> None:
@@ -104,4 +104,4 @@ class OneCClients:
             allow_private=self._settings.onec_allow_private,
             on_call=log_call,
         )
-        return client, self.connection(base)
+        return BaseClient(client, self.connection(base))

@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.amocrm import AmoCRMClient
 from backend.models import Direction, EntityKind, OneCBase, Outcome, SyncLogEntry
-from backend.onec import Connection, OneCClient
+from backend.onec import BaseClient
 from backend.sync.actions import send_counterparty, send_order
 from backend.sync.bases import remember_handlers_version
 from backend.sync.directory import FieldDirectory
@@ -72,8 +72,7 @@ def counterparty_kind(summary: Any) -> EntityKind | None:
 async def resend(
     entry: SyncLogEntry,
     base: OneCBase,
-    onec: OneCClient,
-    conn: Connection,
+    onec: BaseClient,
     amo: AmoCRMClient,
     directory: FieldDirectory,
     *,
@@ -86,19 +85,19 @@ async def resend(
     operation = entry.operation
     amo_id = int(entry.amo_id) if entry.amo_id is not None else 0
     if operation == "get_orders":
-        documents = await onec.get_orders(conn, amo_id)
+        documents = await onec.get_orders(amo_id)
         return Resent(operation, str(len(documents)))
     if operation == "new_order":
-        sent = await send_order(onec, conn, amo, directory, base, amo_id)
+        sent = await send_order(onec, amo, directory, base, amo_id)
         return Resent(operation, sent.link)
     if operation == "new_lead":
         kind = counterparty_kind(entry.request_summary) or EntityKind.CONTACT
-        sent = await send_counterparty(onec, conn, amo, directory, base, kind, amo_id)
+        sent = await send_counterparty(onec, amo, directory, base, kind, amo_id)
         return Resent(operation, sent.link)
     if operation == "corr_table":
-        version = await onec.corr_table(conn, await corr_table_rows(amo, directory), user_id)
+        version = await onec.corr_table(await corr_table_rows(amo, directory), user_id)
         await remember_handlers_version(base, version)
         return Resent(operation, version)
-    version = await onec.get_handlers_version(conn)
+    version = await onec.get_handlers_version()
     await remember_handlers_version(base, version)
     return Resent(operation, version)

@@ -119,9 +119,9 @@ async def card_documents(request: Request, session: UISession) -> Response:
     if base is None:
         return error_page(request, 404, translator(session.lang)("card.no_base"), lang=session.lang)
     services: Services = request.app.state.services
-    onec, conn = services.onec.for_base(base)
+    onec = services.onec.for_base(base)
     try:
-        documents = await onec.get_orders(conn, context["amo_id"])
+        documents = await onec.get_orders(context["amo_id"])
     except OneCError as exc:
         return render(request, "ui/cards/documents.html", {**context, "error": str(exc)}, lang=session.lang, status=502)
     return render(request, "ui/cards/documents.html", {**context, "tree": document_tree(documents)}, lang=session.lang)
@@ -155,14 +155,14 @@ async def _press(request: Request, session: UISession, *, order: bool) -> Respon
     services: Services = request.app.state.services
     account = await Account.get(id=session.account_id)
     amo = services.amocrm.for_account(account)
-    onec, conn = services.onec.for_base(base)
+    onec = services.onec.for_base(base)
     status = 200
     try:
         if order:
-            await send_order(onec, conn, amo, services.field_directory, base, context["amo_id"])
+            await send_order(onec, amo, services.field_directory, base, context["amo_id"])
         else:
             kind = CARD_KINDS[entity]
-            await send_counterparty(onec, conn, amo, services.field_directory, base, kind, context["amo_id"])
+            await send_counterparty(onec, amo, services.field_directory, base, kind, context["amo_id"])
         context["message"] = t("order.done" if order else "party.done")
     except (OneCError, AmoCRMError, SyncError) as exc:
         status = 409 if isinstance(exc, SyncError) else 502

@@ -174,11 +174,11 @@ async def base_check(request: Request, session: UISession) -> Response:
 
 async def _ask_1c(request: Request, session: UISession, *, checked: bool) -> Response:
     base = await base_of(session, request.path_params["base_id"])
-    onec, conn = services_of(request).onec.for_base(base)
+    onec = services_of(request).onec.for_base(base)
     context: dict[str, Any] = {"base": base, "checked": checked}
     started = time.perf_counter()
     try:
-        version = await onec.get_handlers_version(conn)
+        version = await onec.get_handlers_version()
     except OneCError as exc:
         context["error"] = str(exc)
         return fragment(request, session, "ui/settings/base_live.html", context, status=502)

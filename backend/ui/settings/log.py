@@ -205,12 +205,12 @@ async def log_resend(request: Request, session: UISession) -> Response:
     if why is not None or base is None:
         return fragment(request, session, "ui/settings/log_resent.html", {"refusal": why}, status=409)
     services = services_of(request)
-    onec, conn = services.onec.for_base(base)
+    onec = services.onec.for_base(base)
     context: dict[str, Any] = {"entry": entry}
     try:
         amo = await amocrm_of(request, session)
         context["resent"] = await resend(
-            entry, base, onec, conn, amo, services.field_directory, user_id=session.user_id or None
+            entry, base, onec, amo, services.field_directory, user_id=session.user_id or None
         )
     except (OneCError, AmoCRMError) as exc:
         context["error"] = str(exc)

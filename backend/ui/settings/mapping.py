@@ -205,9 +205,9 @@ async def send_table(request: Request, session: UISession) -> Response:
     base = await base_of(session, form.get("base"))
     services = services_of(request)
     rows = await corr_table_rows(await amocrm_of(request, session), services.field_directory)
-    onec, conn = services.onec.for_base(base)
+    onec = services.onec.for_base(base)
     try:
-        version = await onec.corr_table(conn, rows, session.user_id or None)
+        version = await onec.corr_table(rows, session.user_id or None)
     except OneCError as exc:
         return fragment(request, session, "ui/settings/mapping_sent.html", {"error": str(exc)}, status=502)
     await remember_handlers_version(base, version)
