@@ -20,16 +20,17 @@ from backend.amocrm import RequestBudget, RetryPolicy
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
 from backend.onec import call_timeouts
+from backend.pages import Pages, make_templates
 from backend.redaction import redact_server_log
-from backend.services import Services
 from backend.settings import Settings
 from backend.store import coordination
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
+from backend.sync.domain import Domain
 from backend.sync.log import SyncLog
 from backend.ui import cards, demo_login, session
 from backend.ui import settings as settings_pages
-from backend.ui.render import make_templates
+from backend.ui.i18n import translator
 from backend.ui.tokens import UITokens
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -63,7 +64,9 @@ def create_app(
             ):
                 secrets = SecretBox(settings.secret_key)
                 sync_log = SyncLog(timedelta(days=settings.sync_log_retention_days))
-                app.state.services = Services(
+                app.state.pages = Pages(make_templates(), translator, settings.widget_origins)
+                app.state.ui_tokens = UITokens(settings.secret_key)
+                app.state.domain = Domain(
                     settings=settings,
                     secrets=secrets,
                     amocrm_http=amocrm_http,
@@ -74,8 +77,6 @@ def create_app(
                     ),
                     field_directory=FieldDirectory(),
                     onec=OneCClients(onec_http, settings, secrets, sync_log),
-                    ui_tokens=UITokens(settings.secret_key),
-                    templates=make_templates(),
                 )
                 yield
         finally:

@@ -14,10 +14,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from backend.amocrm import AmoCRMAuthError, AmoCRMError, AmoCRMUnreachable
-from backend.services import Services
+from backend.pages import render
+from backend.sync.domain import Domain
 from backend.sync.errors import InvalidInput
 from backend.sync.install import disconnect, install
-from backend.ui.render import render
 
 logger = logging.getLogger("amo1c.oauth")
 
@@ -26,13 +26,13 @@ STATE_TTL = 20 * 60  # an authorization code lives 20 minutes; the state no long
 AUTHORIZE_URLS = {"amocrm": "https://www.amocrm.ru/oauth", "kommo": "https://www.kommo.com/oauth"}
 
 
-def _state_signer(services: Services) -> URLSafeTimedSerializer:
+def _state_signer(services: Domain) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(services.settings.secret_key, salt="amo1c.oauth-state.v1")
 
 
 async def start_install(request: Request) -> Response:
     """GET /oauth/install: send the admin to amoCRM's consent page with a state bound to this browser."""
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     client_id = services.settings.amocrm_client_id
     if client_id is None:
         return _result(request, 503, "AMO1C_AMOCRM_CLIENT_ID не задан на сервере amo1c: установка невозможна.")
@@ -54,7 +54,7 @@ async def start_install(request: Request) -> Response:
 
 async def callback(request: Request) -> Response:
     """GET /oauth/callback: exchange amoCRM's code, store the account and its tokens, show the outcome."""
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     params = request.query_params
     if params.get("error"):
         return _result(request, 400, "Доступ не предоставлен в amoCRM: интеграция не установлена.")
@@ -95,7 +95,7 @@ async def callback(request: Request) -> Response:
 
 async def disconnect_hook(request: Request) -> Response:
     """GET /oauth/disconnect: amoCRM says the integration was disconnected; a forged call changes nothing."""
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     settings = services.settings
     if settings.amocrm_client_id is None or settings.amocrm_client_secret is None:
         return JSONResponse({"error": "OAuth credentials are not configured"}, status_code=503)
@@ -118,7 +118,7 @@ async def disconnect_hook(request: Request) -> Response:
     return JSONResponse({"status": "disconnected" if known else "unknown account"})
 
 
-def _state_matches(request: Request, services: Services, state: str | None) -> bool:
+def _state_matches(request: Request, services: Domain, state: str | None) -> bool:
     cookie = request.cookies.get(STATE_COOKIE)
     if not state or not cookie:
         return False

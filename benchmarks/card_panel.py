@@ -40,7 +40,7 @@ async def measure() -> tuple[float, float]:
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c") as amo1c,
             httpx.AsyncClient(transport=httpx.ASGITransport(app=fake), base_url="http://1c.bench") as onec,
         ):
-            services = app.state.services
+            services = app.state.domain
             account = await Account.create(id=1, subdomain="bench")
             await OneCBase.create(
                 account=account,

@@ -4,8 +4,8 @@ import httpx
 from tortoise import Tortoise
 
 from backend.app import create_app
-from backend.services import Services
 from backend.settings import Settings
+from backend.sync.domain import Domain
 
 
 async def test_healthz_ok_when_database_answers(client: httpx.AsyncClient) -> None:
@@ -35,7 +35,7 @@ async def test_lifespan_opens_clients_with_injected_transports(settings: Setting
 
     app = create_app(settings, amocrm_transport=httpx.MockTransport(answer), onec_transport=httpx.MockTransport(answer))
     async with app.router.lifespan_context(app):
-        services: Services = app.state.services
+        services: Domain = app.state.domain
         assert (await services.amocrm_http.get("http://amocrm.test/api/v4/account")).json() == {"ok": True}
         assert (await services.onec_http.post("http://onec.test/hs/x")).status_code == 200
         assert Tortoise._inited

@@ -9,16 +9,16 @@ from starlette.routing import Route
 from backend.api.calls import Result, SyncCall, answer_logged, sync_endpoint
 from backend.api.inputs import Payload
 from backend.models import Account, Direction
-from backend.services import Services
 from backend.sync.approval import request_link
 from backend.sync.bases import BaseAddress, is_operator
+from backend.sync.domain import Domain
 from backend.sync.errors import InvalidInput, UnknownAccount
 from backend.sync.log import LogRecord
 
 
 async def check_active(request: Request) -> Response:
     """GET /sync/check_active?key=…: data true while the account has the integration installed and active."""
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     log = LogRecord(direction=Direction.FROM_1C, operation="check_active", summary=dict(request.query_params))
 
     async def work() -> Result:

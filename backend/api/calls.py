@@ -14,9 +14,9 @@ from backend.api.auth import basic_credentials
 from backend.api.envelope import error_response, success
 from backend.api.inputs import Payload, check_text, read_json_object
 from backend.models import Account, Direction, OneCBase
-from backend.services import Services
 from backend.sync.access import admit_base, admit_operator
 from backend.sync.bases import Credentials, get_active_account, mark_seen
+from backend.sync.domain import Domain
 from backend.sync.errors import AuthenticationRequired, TooManyAttempts
 from backend.sync.log import LogRecord
 
@@ -27,7 +27,7 @@ Auth = Literal["base", "admin", "none"]
 class SyncCall:
     """One sync API call being handled: its payload, account, base and what goes into the sync log."""
 
-    services: Services
+    services: Domain
     payload: Payload
     account: Account
     base: OneCBase | None
@@ -55,7 +55,7 @@ Handler = Callable[[SyncCall], Awaitable[Result]]
 
 
 async def answer_logged(
-    services: Services, log: LogRecord, work: Callable[[], Awaitable[Result]], *, client: str = ""
+    services: Domain, log: LogRecord, work: Callable[[], Awaitable[Result]], *, client: str = ""
 ) -> Response:
     """Run `work`, answer its data in the envelope (or its error with a status), and write the sync log entry.
 
@@ -95,7 +95,7 @@ def sync_endpoint(
     """
 
     async def endpoint(request: Request) -> Response:
-        services: Services = request.app.state.services
+        services: Domain = request.app.state.domain
         log = LogRecord(direction=Direction.FROM_1C, operation=operation)
         client = client_address(request)
 

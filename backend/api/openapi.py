@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from backend.api.inputs import MAX_BODY_BYTES, MAX_ID
 from backend.models import EventName
-from backend.services import Services
+from backend.sync.domain import Domain
 from backend.sync.mapping import MAX_MAPPING_ROWS
 
 Schema = dict[str, Any]
@@ -85,7 +85,7 @@ def openapi_document(sync_auth: SyncAuth = "basic", server_url: str | None = Non
 
 async def openapi_json(request: Request) -> Response:
     """GET /sync/openapi.json: the document for this server's settings (plain JSON, not the envelope)."""
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     settings = services.settings
     return JSONResponse(openapi_document(settings.sync_auth, settings.public_url))
 

@@ -6,11 +6,15 @@
  * Messages are accepted only from amoCRM account origins and the origins this server was configured with. */
 (function () {
   "use strict";
-  var AMOCRM = /^https:\/\/[a-z0-9][a-z0-9-]{0,62}\.(amocrm\.ru|amocrm\.com|kommo\.com)$/;
+  // amoCRM's account domains come from the server (one list, in backend/amocrm/domains.py)
+  var domains = (document.body.getAttribute("data-amocrm-domains") || "").split(" ").filter(Boolean);
   var extra = (document.body.getAttribute("data-extra-origins") || "").split(" ").filter(Boolean);
+  var SUBDOMAIN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
   function trusted(origin) {
-    return AMOCRM.test(origin) || extra.indexOf(origin) !== -1;
+    var match = /^https:\/\/([^.\/:]+)\.([^\/:]+)$/.exec(origin);
+    var account = match !== null && SUBDOMAIN.test(match[1]) && domains.indexOf(match[2]) !== -1;
+    return account || extra.indexOf(origin) !== -1;
   }
 
   window.addEventListener("message", function (event) {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -17,6 +15,7 @@ from backend.amocrm import (
     RetryPolicy,
     exchange_code,
 )
+from backend.amocrm.domains import ACCOUNT_HOST
 from backend.crypto import SecretBox
 from backend.models import Account
 from backend.sync.errors import InvalidInput
@@ -24,7 +23,6 @@ from backend.sync.errors import InvalidInput
 # The hosts amoCRM sends as `referer`: the account's own domain. Anything else would make amo1c post the
 # integration's client secret to a host of the caller's choosing.
 UNKNOWN_ACCOUNT = 0
-ACCOUNT_HOST = re.compile(r"(?P<subdomain>[a-z0-9][a-z0-9-]{0,62})\.(?P<domain>amocrm\.ru|amocrm\.com|kommo\.com)")
 
 
 def account_host(referer: str) -> tuple[str, str]:

@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backend.services import Services
+from backend.pages import Lang
 from backend.sync.install import current_installation
 from backend.ui.i18n import translator
 from backend.ui.render import error_page
-from backend.ui.tokens import Lang, UISession, UITokenError
+from backend.ui.tokens import UISession, UITokenError, tokens_of
 
 TOKEN_HEADER = "x-ui-token"
 TOKEN_PARAM = "token"
@@ -43,9 +43,8 @@ def session_token(request: Request) -> str | None:
 async def require_session(request: Request, *, admin: bool = False) -> UISession:
     """The session of a framed page; raises AccessRefused (401 without a valid token or when the account was
     disconnected or reinstalled since it was issued, 403 for non-admins)."""
-    services: Services = request.app.state.services
     try:
-        session = services.ui_tokens.read(session_token(request))
+        session = tokens_of(request).read(session_token(request))
     except UITokenError as exc:
         raise AccessRefused(401, str(exc)) from None
     if await current_installation(session.account_id) != session.installation:

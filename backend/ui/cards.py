@@ -15,12 +15,13 @@ from starlette.routing import Route
 from backend.amocrm import AmoCRMError
 from backend.models import Account, EntityKind, EntityLink, OneCBase, UserPreference
 from backend.onec import Document, OneCError
-from backend.services import Services
+from backend.pages import render
 from backend.sync.actions import send_counterparty, send_order
+from backend.sync.domain import Domain
 from backend.sync.errors import SyncError
 from backend.ui.access import session_token, ui_endpoint
 from backend.ui.i18n import translator
-from backend.ui.render import error_page, render
+from backend.ui.render import error_page
 from backend.ui.tokens import UISession
 
 CARD_KINDS = {"leads": EntityKind.LEAD, "contacts": EntityKind.CONTACT, "companies": EntityKind.COMPANY}
@@ -118,7 +119,7 @@ async def card_documents(request: Request, session: UISession) -> Response:
     base = context["base"]
     if base is None:
         return error_page(request, 404, translator(session.lang)("card.no_base"), lang=session.lang)
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     onec = services.onec.for_base(base)
     try:
         documents = await onec.get_orders(context["amo_id"])
@@ -152,7 +153,7 @@ async def _press(request: Request, session: UISession, *, order: bool) -> Respon
     template = "ui/cards/order.html" if order else "ui/cards/party_action.html"
     if base is None:
         return error_page(request, 404, t("card.no_base"), lang=session.lang)
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     account = await Account.get(id=session.account_id)
     amo = services.amocrm.for_account(account)
     onec = services.onec.for_base(base)

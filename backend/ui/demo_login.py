@@ -12,16 +12,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from backend.models import Account
-from backend.services import Services
+from backend.pages import Lang
 from backend.ui.render import error_page
-from backend.ui.tokens import Lang, UISession
+from backend.ui.tokens import UISession, tokens_of
 
 DEMO_ADMIN_USER_ID = 0  # the demo signs in as "the account admin" without a real amoCRM user
 
 
 async def demo_login(request: Request) -> Response:
     """GET /ui/demo/login?to=/ui/cards/leads/1: a UI token for the demo account, then the page itself."""
-    services: Services = request.app.state.services
     target = request.query_params.get("to", "/ui/settings")
     if not target.startswith("/ui/") or target.startswith("/ui/demo"):
         return error_page(request, 400, "demo sign-in only leads to amo1c's own pages")
@@ -29,7 +28,7 @@ async def demo_login(request: Request) -> Response:
     if account is None:
         return error_page(request, 404, "the demo account is not installed yet")
     lang: Lang = "en" if request.query_params.get("lang") == "en" else "ru"
-    token = services.ui_tokens.issue(UISession(account.id, DEMO_ADMIN_USER_ID, is_admin=True, lang=lang))
+    token = tokens_of(request).issue(UISession(account.id, DEMO_ADMIN_USER_ID, is_admin=True, lang=lang))
     separator = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{separator}{urlencode({'token': token})}", status_code=302)
 

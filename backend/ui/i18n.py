@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backend.pages import Lang
 from backend.ui.settings_texts import SETTINGS_TEXTS
-from backend.ui.tokens import Lang
 
 TEXTS: dict[str, dict[Lang, str]] = {
     "app.title": {"ru": "amo1c — интеграция с 1С", "en": "amo1c — 1C integration"},

@@ -11,10 +11,11 @@ from starlette.routing import Route
 from tortoise.exceptions import IntegrityError
 
 from backend.models import UsedWidgetToken
-from backend.services import Services
+from backend.pages import Lang
+from backend.sync.domain import Domain
 from backend.sync.install import current_installation
 from backend.ui.origins import origin_allowed
-from backend.ui.tokens import Lang, UISession
+from backend.ui.tokens import UISession, tokens_of
 
 ALLOWED_HEADERS = "X-Auth-Token, Content-Type"
 CLOCK_LEEWAY = 30  # seconds of clock difference tolerated between amoCRM and this server
@@ -31,7 +32,7 @@ class WidgetTokenError(Exception):
 
 async def session(request: Request) -> Response:
     """Check the X-Auth-Token JWT and answer {"token", "expires_in"}; preflights get the CORS answer."""
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     origin = request.headers.get("origin")
     extra = services.settings.widget_origins
     if origin is not None and not origin_allowed(origin, extra):
@@ -43,11 +44,11 @@ async def session(request: Request) -> Response:
         ui_session = await verify_widget_token(services, request.headers.get("x-auth-token"), request)
     except WidgetTokenError as exc:
         return JSONResponse({"error": str(exc)}, status_code=exc.status, headers=cors)
-    token = services.ui_tokens.issue(ui_session)
-    return JSONResponse({"token": token, "expires_in": services.ui_tokens.ttl}, headers=cors)
+    token = tokens_of(request).issue(ui_session)
+    return JSONResponse({"token": token, "expires_in": tokens_of(request).ttl}, headers=cors)
 
 
-async def verify_widget_token(services: Services, token: str | None, request: Request) -> UISession:
+async def verify_widget_token(services: Domain, token: str | None, request: Request) -> UISession:
     """The UI session a valid, unused widget token stands for; raises WidgetTokenError."""
     settings = services.settings
     if not token:

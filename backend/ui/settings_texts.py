@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.ui.tokens import Lang
+from backend.pages import Lang
 
 _PAIRS: dict[str, tuple[str, str]] = {
     "settings.title": ("Настройки amo1c", "amo1c settings"),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.requests import Request
+
+from backend.pages import Lang
 
 UI_TOKEN_TTL = 15 * 60  # seconds; the widget renews a frame's token by postMessage before it expires
 _SALT = "amo1c.ui-session.v1"
-
-Lang = Literal["ru", "en"]
 
 
 class UITokenError(Exception):
@@ -62,3 +62,9 @@ class UITokens:
             return UISession(int(data["a"]), int(data["u"]), data["adm"] is True, lang, int(data["g"]))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise UITokenError("неверный токен сессии") from None
+
+
+def tokens_of(request: Request) -> UITokens:
+    """The app's UI token issuer (made where the app is assembled)."""
+    tokens: UITokens = request.app.state.ui_tokens
+    return tokens

@@ -25,8 +25,8 @@ from backend import db
 from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.liveserver import ThreadedServer
+from backend.pages import CONTENT_POLICY
 from backend.settings import Settings
-from backend.ui.render import CONTENT_POLICY
 from backend.widget import SOURCE_ROOT, build_widget
 from tests.conftest import CHROMIUM, require_tool
 from tests.e2e.harness import create_harness, read_widget_zip

@@ -11,8 +11,8 @@ from backend.amocrm import CustomField
 from backend.amocrm.records import Enum
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.models import MappingKind
-from backend.services import Services
 from backend.settings import Settings
+from backend.sync.domain import Domain
 from backend.sync.errors import InvalidInput
 from backend.sync.mapping import MappingRow
 from backend.sync.values import DATES, NUMERIC, check_rows, convert
@@ -25,7 +25,7 @@ async def test_employee_rows_are_checked_against_the_accounts_users(
     amo_app: Starlette, fake_amocrm: FakeAmoCRM, settings: Settings
 ) -> None:
     account = await install_account(fake_amocrm, settings)
-    services: Services = amo_app.state.services
+    services: Domain = amo_app.state.domain
     amo = services.amocrm.for_account(account)
     user_id = fake_amocrm.account(account.id).admin_id
     field_id = fake_amocrm.account(account.id).custom_fields["contacts"][0].id

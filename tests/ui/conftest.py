@@ -17,8 +17,8 @@ from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
 from backend.models import Account, OneCBase
-from backend.services import Services
 from backend.settings import Settings
+from backend.sync.domain import Domain
 from backend.ui.tokens import Lang, UISession, UITokens
 from tests.conftest import no_sleep
 from tests.factories import BASE_AUTH, BASE_PASSWORD, install_account, link_base
@@ -37,7 +37,7 @@ class Admin:
     onec: FakeOneC
     account: Account
     settings: Settings
-    services: Services
+    services: Domain
     lang: Lang = "ru"
     admin: bool = True
     secrets: list[str] = field(default_factory=lambda: [BASE_PASSWORD])
@@ -101,7 +101,7 @@ async def admin(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ad
     ):
         account = await install_account(fake_amocrm, settings)
         await link_base(client, account.id, web_address=WEB_ADDRESS)
-        yield Admin(client, fake_amocrm, fake_onec, account, settings, app.state.services)
+        yield Admin(client, fake_amocrm, fake_onec, account, settings, app.state.domain)
 
 
 async def sync(admin: Admin, path: str, body: dict[str, Any], *, auth: dict[str, str] | None = None) -> httpx.Response:

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.ui.origins import FRAME_ANCESTORS
-from backend.ui.render import TEMPLATES_DIR
+from backend.amocrm.domains import account_frame_sources
+from backend.pages import TEMPLATES_DIR
 from tests.ui.conftest import Admin
 
 Request = Callable[[Admin], Awaitable[httpx.Response]]
@@ -52,7 +52,7 @@ async def test_every_page_and_fragment_carries_the_content_security_policy(admin
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'self'", *FRAME_ANCESTORS.split(), *admin.settings.widget_origins],
+        "frame-ancestors": ["'self'", *account_frame_sources(), *admin.settings.widget_origins],
     }
 
 

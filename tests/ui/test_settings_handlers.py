@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from backend.models import HandlerPackage
-from backend.ui.render import filesize
+from backend.pages import filesize
 from backend.ui.settings.handlers import SHOWN_CHARS
 from tests.factories import ADMIN_AUTH
 from tests.ui.conftest import Admin, sync

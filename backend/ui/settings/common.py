@@ -15,10 +15,11 @@ from starlette.responses import Response
 
 from backend.amocrm import AmoCRMClient, AmoCRMError
 from backend.models import Account, OneCBase
-from backend.services import Services
+from backend.pages import render
+from backend.sync.domain import Domain
 from backend.ui.access import SessionHandler, session_token, ui_endpoint
 from backend.ui.i18n import translator
-from backend.ui.render import render
+from backend.ui.render import is_fragment
 from backend.ui.tokens import UISession
 
 PAGE_TEMPLATE = "ui/settings/page.html"
@@ -30,15 +31,10 @@ class NotFound(Exception):
     """The row a URL names does not exist in the session's account (another account's row is "not found" too)."""
 
 
-def services_of(request: Request) -> Services:
+def services_of(request: Request) -> Domain:
     """The app's services."""
-    services: Services = request.app.state.services
+    services: Domain = request.app.state.domain
     return services
-
-
-def is_fragment(request: Request) -> bool:
-    """Whether htmx asked for a part of the page (a boosted request wants the whole page)."""
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
 
 
 def settings_endpoint(handler: SessionHandler) -> Callable[[Request], Awaitable[Response]]:

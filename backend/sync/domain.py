@@ -1,22 +1,21 @@
-"""What the lifespan opens and every request handler shares."""
+"""The app-wide parts every account's work uses, opened by the app's lifespan: settings, the secrets box, the
+amoCRM and 1C clients, the field directory and the sync log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import httpx
-from starlette.templating import Jinja2Templates
 
 from backend.crypto import SecretBox
 from backend.settings import Settings
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
-from backend.ui.tokens import UITokens
 
 
 @dataclass
-class Services:
+class Domain:
     """Settings, secrets box, HTTP clients for amoCRM and 1C, the sync log, amoCRM clients per account."""
 
     settings: Settings
@@ -27,5 +26,3 @@ class Services:
     amocrm: AmoCRMClients
     field_directory: FieldDirectory
     onec: OneCClients
-    ui_tokens: UITokens
-    templates: Jinja2Templates
