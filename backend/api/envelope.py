@@ -7,17 +7,9 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from backend.amocrm.errors import AmoCRMError, AmoCRMRateLimited, AmoCRMUnreachable
-from backend.sync.errors import (
-    AccessDenied,
-    AuthenticationRequired,
-    Conflict,
-    InvalidInput,
-    SyncError,
-    TooMany,
-    TooManyAttempts,
-    UnknownAccount,
-)
+from backend.amocrm.errors import AmoCRMError
+from backend.statuses import status_for
+from backend.sync.errors import AuthenticationRequired, TooManyAttempts
 
 logger = logging.getLogger("amo1c.api")
 
@@ -50,26 +42,20 @@ def failure(status: int, message: str, headers: dict[str, str] | None = None) ->
 
 
 def error_response(exc: Exception) -> EnvelopeResponse:
-    """Map any exception raised while handling a sync call to its status (ARCHITECTURE: sync API settled points)."""
-    if isinstance(exc, InvalidInput):
-        return failure(400, str(exc))
+    """The envelope of any exception raised while handling a sync call, with its status (backend.statuses)."""
+    status = 413 if isinstance(exc, BodyTooLarge) else status_for(exc)
+    if status is None:
+        logger.exception("unexpected error in a sync call")
+        return failure(500, "внутренняя ошибка amo1c; запрос не выполнен, повторите его позже")
+    headers: dict[str, str] = {}
+    message = str(exc)
     if isinstance(exc, AuthenticationRequired):
-        return failure(401, str(exc), {"WWW-Authenticate": BASIC_CHALLENGE})
-    if isinstance(exc, TooManyAttempts):
-        return failure(429, str(exc), {"Retry-After": str(exc.retry_after)})
-    if isinstance(exc, AccessDenied):
-        return failure(403, str(exc))
-    if isinstance(exc, UnknownAccount):
-        return failure(404, str(exc))
-    if isinstance(exc, Conflict):
-        return failure(409, str(exc))
-    if isinstance(exc, BodyTooLarge | TooMany):
-        return failure(413, str(exc))
-    if isinstance(exc, AmoCRMUnreachable | AmoCRMRateLimited):
-        return failure(503, f"amoCRM недоступна, повторите позже: {exc}", {"Retry-After": str(RETRY_AFTER_SECONDS)})
-    if isinstance(exc, AmoCRMError):
-        return failure(502, f"amoCRM ответила ошибкой: {exc}")
-    if isinstance(exc, SyncError):
-        return failure(400, str(exc))
-    logger.exception("unexpected error in a sync call")
-    return failure(500, "внутренняя ошибка amo1c; запрос не выполнен, повторите его позже")
+        headers["WWW-Authenticate"] = BASIC_CHALLENGE
+    elif isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    elif status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        message = f"amoCRM недоступна, повторите позже: {exc}"
+    elif isinstance(exc, AmoCRMError):
+        message = f"amoCRM ответила ошибкой: {exc}"
+    return failure(status, message, headers or None)

@@ -25,14 +25,14 @@ from backend.sync.bases import (
     credentials_match,
     wrong_credentials,
 )
-from backend.sync.errors import AccessDenied, Conflict, RequestReplaced
+from backend.sync.errors import AccessDenied, Conflict, NotFound, RequestReplaced
 from backend.sync.throttle import base_scope, check_attempt, record_failure
 
 MAX_AWAITING = 20
 REQUEST_LIFETIME = timedelta(days=7)
 
 
-class RequestGone(Conflict):
+class RequestGone(NotFound):
     """The request an admin acted on no longer exists (decided, expired, or never of this account)."""
 
 

@@ -12,6 +12,7 @@ from backend.settings import Settings
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
+from backend.sync.workspace import Workspace
 
 
 @dataclass
@@ -26,3 +27,7 @@ class Domain:
     amocrm: AmoCRMClients
     field_directory: FieldDirectory
     onec: OneCClients
+
+    def workspace(self, account_id: int) -> Workspace:
+        """The operations of one account (made per request; cheap)."""
+        return Workspace(self, account_id)

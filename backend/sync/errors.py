@@ -23,7 +23,11 @@ class AccessDenied(SyncError):
     """The call is authenticated or anonymous but not allowed: base not linked, endpoint disabled."""
 
 
-class UnknownAccount(SyncError):
+class NotFound(SyncError):
+    """What the caller names does not exist in its account (another account's row is "not found" too)."""
+
+
+class UnknownAccount(NotFound):
     """The `key` names no amoCRM account that installed the integration."""
 
 

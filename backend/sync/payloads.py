@@ -7,7 +7,7 @@ from typing import Any
 from backend.amocrm import AmoCRMClient, Company, Contact, Lead
 from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync.directory import FieldDirectory
-from backend.sync.errors import SyncError
+from backend.sync.errors import NotFound, SyncError
 from backend.sync.mapping import enabled_rows
 
 ENTITY_NAMES = {
@@ -22,7 +22,7 @@ class MissingInn(SyncError):
     """A company has no INN/УНП, which 1C requires for a legal entity; the message tells the manager so."""
 
 
-class EntityMissing(SyncError):
+class EntityMissing(NotFound):
     """The amoCRM entity a button refers to does not exist (deleted, or not visible to the integration)."""
 
 

@@ -94,14 +94,14 @@ async def bases_page(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def base_card(request: Request, session: UISession) -> Response:
     """GET /ui/settings/bases/{id}: the base's card (what "cancel" of the edit form shows)."""
-    base = await base_of(session, request.path_params["base_id"])
+    base = await base_of(request, session, request.path_params["base_id"])
     return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
 
 
 @settings_endpoint
 async def base_edit(request: Request, session: UISession) -> Response:
     """GET /ui/settings/bases/{id}/edit: the card as a form (the password field empty: "keep it")."""
-    base = await base_of(session, request.path_params["base_id"])
+    base = await base_of(request, session, request.path_params["base_id"])
     values = {"web_address": base.web_address, "url_address": base.url_address, "param1": base.param1}
     return fragment(request, session, "ui/settings/base_edit.html", {"base": base, "values": values, "errors": {}})
 
@@ -122,7 +122,7 @@ async def base_link(request: Request, session: UISession) -> Response:
         address = BaseAddress(values["id_base"], values["web_address"], values["url_address"], values["param1"],
                               str(password))  # fmt: skip
         try:
-            base = await add_base(await account_of(session), address, services_of(request).secrets)
+            base = await add_base(await account_of(request, session), address, services_of(request).secrets)
             return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
         except InvalidInput as exc:
             errors[exc.field] = t("bases.error.taken") if exc.field == "id_base" else str(exc)
@@ -133,7 +133,7 @@ async def base_link(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def base_update(request: Request, session: UISession) -> Response:
     """PUT /ui/settings/bases/{id}: change addresses, login and (when typed) the password; card or 422 form."""
-    base = await base_of(session, request.path_params["base_id"])
+    base = await base_of(request, session, request.path_params["base_id"])
     form = await request.form()
     values = _values(form, "web_address", "url_address", "param1")
     errors = _check(values, translator(session.lang))
@@ -155,7 +155,7 @@ async def base_update(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def base_unlink(request: Request, session: UISession) -> Response:
     """DELETE /ui/settings/bases/{id}: unlink the base with its correspondence, packages and links; empty 200."""
-    base = await base_of(session, request.path_params["base_id"])
+    base = await base_of(request, session, request.path_params["base_id"])
     await base.delete()
     return Response(status_code=200, headers={"Vary": "HX-Request", "Cache-Control": "no-store"})
 
@@ -173,7 +173,7 @@ async def base_check(request: Request, session: UISession) -> Response:
 
 
 async def _ask_1c(request: Request, session: UISession, *, checked: bool) -> Response:
-    base = await base_of(session, request.path_params["base_id"])
+    base = await base_of(request, session, request.path_params["base_id"])
     onec = services_of(request).onec.for_base(base)
     context: dict[str, Any] = {"base": base, "checked": checked}
     started = time.perf_counter()

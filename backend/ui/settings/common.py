@@ -13,12 +13,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backend.amocrm import AmoCRMClient, AmoCRMError
+from backend.amocrm import AmoCRMClient
 from backend.models import Account, OneCBase
 from backend.pages import render
 from backend.sync.domain import Domain
+from backend.sync.workspace import Workspace
 from backend.ui.access import SessionHandler, session_token, ui_endpoint
-from backend.ui.i18n import translator
+from backend.ui.errors import describe, handled
 from backend.ui.render import is_fragment
 from backend.ui.tokens import UISession
 
@@ -27,29 +28,31 @@ PROBLEM_TEMPLATE = "ui/settings/problem.html"
 LISTED_BASES = 100  # 1C links a base by the account id alone (spec 2.2), so an account may hold any number
 
 
-class NotFound(Exception):
-    """The row a URL names does not exist in the session's account (another account's row is "not found" too)."""
-
-
 def services_of(request: Request) -> Domain:
     """The app's services."""
     services: Domain = request.app.state.domain
     return services
 
 
+def workspace_of(request: Request, session: UISession) -> Workspace:
+    """The session's account's operations."""
+    return services_of(request).workspace(session.account_id)
+
+
 def settings_endpoint(handler: SessionHandler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler: admins only (401/403 page), NotFound → 404 and amoCRM failures → 502, as fragments."""
+    """Wrap a handler: admins only (401/403 page); an error it did not answer itself becomes the problem section
+    with the status ui.errors gives it (404 not found, 409 conflict, 502 amoCRM or 1C refused…)."""
 
     @ui_endpoint(admin=True)
     @functools.wraps(handler)
     async def guarded(request: Request, session: UISession) -> Response:
         try:
             return await handler(request, session)
-        except NotFound:
-            return problem(request, session, translator(session.lang)("settings.not_found"), status=404)
-        except AmoCRMError as exc:
-            text = translator(session.lang)("settings.amocrm_failed").format(error=exc)
-            return problem(request, session, text, status=502)
+        except Exception as exc:
+            if not handled(exc):
+                raise
+            status, message = describe(exc, session.lang)
+            return problem(request, session, message, status=status)
 
     return guarded
 
@@ -92,17 +95,14 @@ def form_again(
     return response
 
 
-async def account_of(session: UISession) -> Account:
+async def account_of(request: Request, session: UISession) -> Account:
     """The session's account; raises NotFound when it was removed since the token was issued."""
-    account = await Account.get_or_none(id=session.account_id)
-    if account is None:
-        raise NotFound
-    return account
+    return await workspace_of(request, session).account()
 
 
 async def amocrm_of(request: Request, session: UISession) -> AmoCRMClient:
     """The amoCRM client of the session's account; raises NotFound."""
-    return services_of(request).amocrm.for_account(await account_of(session))
+    return await workspace_of(request, session).amo()
 
 
 async def bases_of(session: UISession) -> list[OneCBase]:
@@ -115,23 +115,18 @@ async def count_bases(session: UISession) -> int:
     return await OneCBase.filter(account_id=session.account_id).count()
 
 
-async def base_of(session: UISession, base_id: Any) -> OneCBase:
+async def base_of(request: Request, session: UISession, base_id: Any) -> OneCBase:
     """The account's base with this id; raises NotFound for anything else (another account's base included)."""
-    try:
-        wanted = int(base_id)
-    except (TypeError, ValueError):
-        raise NotFound from None
-    base = await OneCBase.get_or_none(id=wanted, account_id=session.account_id)
-    if base is None:
-        raise NotFound
-    return base
+    return await workspace_of(request, session).base(base_id)
 
 
-async def chosen_base(session: UISession, requested: str | None) -> tuple[list[OneCBase], OneCBase | None]:
+async def chosen_base(
+    request: Request, session: UISession, requested: str | None
+) -> tuple[list[OneCBase], OneCBase | None]:
     """The account's bases and the one a page shows: the requested one, else the first; raises NotFound."""
     bases = await bases_of(session)
     if requested:
-        return bases, await base_of(session, requested)
+        return bases, await base_of(request, session, requested)
     return bases, (bases[0] if bases else None)
 
 

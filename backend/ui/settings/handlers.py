@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from backend.sync.errors import NotFound
 from backend.sync.handlers import package_head, package_summaries
-from backend.ui.settings.common import NotFound, chosen_base, fragment, section, settings_endpoint
+from backend.ui.settings.common import chosen_base, fragment, section, settings_endpoint
 from backend.ui.tokens import UISession
 
 TAB = "handlers"
@@ -23,7 +24,7 @@ SHOWN_CHARS = 200_000
 @settings_endpoint
 async def handlers_page(request: Request, session: UISession) -> Response:
     """GET /ui/settings/handlers?base=: the base's stored packages, newest first, and what 1C reports."""
-    bases, base = await chosen_base(session, request.query_params.get("base"))
+    bases, base = await chosen_base(request, session, request.query_params.get("base"))
     packages = await package_summaries(base, LISTED_VERSIONS) if base is not None else []
     context = {"bases": bases, "base": base, "packages": packages}
     return section(request, session, "ui/settings/handlers.html", context, tab=TAB)

@@ -20,12 +20,11 @@ from tortoise.queryset import QuerySet
 from backend.amocrm import AmoCRMError
 from backend.models import Direction, OneCBase, Outcome, SyncLogEntry
 from backend.onec import OneCError
-from backend.sync.errors import SyncError
+from backend.sync.errors import NotFound, SyncError
 from backend.sync.log import mask, masked_error, received_at
 from backend.sync.resend import refusal, resend
 from backend.textsql import Head
 from backend.ui.settings.common import (
-    NotFound,
     amocrm_of,
     bases_of,
     fragment,

@@ -19,12 +19,11 @@ from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.onec import OneCError
 from backend.sync.bases import remember_handlers_version
 from backend.sync.directory import ENTITY_OF_KIND
-from backend.sync.errors import InvalidInput, TooMany
+from backend.sync.errors import InvalidInput, NotFound, TooMany
 from backend.sync.mapping import MAX_MAPPING_ROWS, MappingRow, add_row, change_row, listed_rows
 from backend.sync.payloads import corr_table_rows
 from backend.ui.i18n import translator
 from backend.ui.settings.common import (
-    NotFound,
     amocrm_of,
     base_of,
     chosen_base,
@@ -103,7 +102,7 @@ async def mapping_reload(request: Request, session: UISession) -> Response:
 async def _mapping_section(
     request: Request, session: UISession, requested_base: str | None, requested_kind: str | None
 ) -> Response:
-    bases, base = await chosen_base(session, requested_base)
+    bases, base = await chosen_base(request, session, requested_base)
     kind = kind_of(requested_kind)
     context: dict[str, Any] = {"bases": bases, "base": base, "kind": kind, "kinds": list(MappingKind), "values": {}}
     if base is not None:
@@ -144,7 +143,7 @@ async def row_edit(request: Request, session: UISession) -> Response:
 async def row_add(request: Request, session: UISession) -> Response:
     """POST /ui/settings/mapping/rows: add a row; the view row (200), the add form with what to fix (422), 502."""
     form = await request.form()
-    base = await base_of(session, form.get("base"))
+    base = await base_of(request, session, form.get("base"))
     kind = kind_of(form_text(form, "kind"))
     t = translator(session.lang)
     choices, failure = await _choices_or_error(request, session, kind)
@@ -171,7 +170,7 @@ async def row_update(request: Request, session: UISession) -> Response:
     """PUT /ui/settings/mapping/rows/{id}: save the edit row; the view row (200), the edit row (422), 502."""
     existing = await _row_of(session, request.path_params["row_id"])
     form = await request.form()
-    base = await base_of(session, existing.base_id)
+    base = await base_of(request, session, existing.base_id)
     kind = MappingKind(existing.kind)
     t = translator(session.lang)
     choices, failure = await _choices_or_error(request, session, kind)
@@ -202,7 +201,7 @@ async def row_delete(request: Request, session: UISession) -> Response:
 async def send_table(request: Request, session: UISession) -> Response:
     """POST /ui/settings/mapping/send: send the account's fields and users to 1C (`corr_table`); 200 or 502."""
     form = await request.form()
-    base = await base_of(session, form.get("base"))
+    base = await base_of(request, session, form.get("base"))
     services = services_of(request)
     rows = await corr_table_rows(await amocrm_of(request, session), services.field_directory)
     onec = services.onec.for_base(base)

@@ -14,10 +14,10 @@ from starlette.routing import Route
 
 from backend.amocrm import AmoCRMError
 from backend.models import EventName, EventRule
-from backend.sync.errors import InvalidInput
+from backend.sync.errors import InvalidInput, NotFound
 from backend.sync.rules import check_stage, movable_stages, rules_of, set_rule
 from backend.ui.i18n import translator
-from backend.ui.settings.common import NotFound, amocrm_of, form_text, fragment, section, settings_endpoint
+from backend.ui.settings.common import amocrm_of, form_text, fragment, section, settings_endpoint
 from backend.ui.tokens import UISession
 
 TAB = "rules"

@@ -1,0 +1,37 @@
+"""The records and names the screens and the sync API read, as the domain hands them out.
+
+Surfaces (ui/, api/, oauth) take these from here, never from `backend.models`: what they may read is what sync/
+gives them, and a renamed table or column changes sync/ alone.
+"""
+
+from __future__ import annotations
+
+from backend.models import Account as Account
+from backend.models import BaseRequest as BaseRequest
+from backend.models import Direction as Direction
+from backend.models import EntityKind as EntityKind
+from backend.models import EntityLink as EntityLink
+from backend.models import EventName as EventName
+from backend.models import EventRule as EventRule
+from backend.models import FieldMapping as MappingRow
+from backend.models import HandlerPackage as HandlerPackage
+from backend.models import MappingKind as MappingKind
+from backend.models import OneCBase as Base
+from backend.models import Outcome as Outcome
+from backend.models import SyncLogEntry as LogEntry
+
+__all__ = [
+    "Account",
+    "Base",
+    "BaseRequest",
+    "Direction",
+    "EntityKind",
+    "EntityLink",
+    "EventName",
+    "EventRule",
+    "HandlerPackage",
+    "LogEntry",
+    "MappingKind",
+    "MappingRow",
+    "Outcome",
+]

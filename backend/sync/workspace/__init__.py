@@ -1,0 +1,67 @@
+"""The one door from the screens to the domain: everything one amoCRM account's pages do, scoped to that account.
+
+A Workspace is made per request for the session's account (`Domain.workspace`). It owns the account's amoCRM
+client, the field directory and the 1C clients bound to the account's bases; each area of the screens has its
+operations in a module of this package (`cards`, `bases`, …), reached as an attribute (`workspace.cards`).
+Nothing here knows HTTP: failures are the domain's errors (NotFound, Conflict, InvalidInput…), the amoCRM
+client's and the 1C client's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from backend.amocrm import AmoCRMClient
+from backend.models import Account, OneCBase
+from backend.onec import BaseClient
+from backend.sync.directory import FieldDirectory
+from backend.sync.errors import NotFound
+
+if TYPE_CHECKING:
+    from backend.sync.domain import Domain
+
+
+class Workspace:
+    """One account's operations; every query it makes is scoped to `account_id`."""
+
+    def __init__(self, domain: Domain, account_id: int) -> None:
+        self.domain = domain
+        self.account_id = account_id
+        self._account: Account | None = None
+
+    @property
+    def fields(self) -> FieldDirectory:
+        """The app's cache of amoCRM fields and users."""
+        return self.domain.field_directory
+
+    async def account(self) -> Account:
+        """The account; raises NotFound when it was removed since the session began."""
+        if self._account is None:
+            self._account = await Account.get_or_none(id=self.account_id)
+            if self._account is None:
+                raise NotFound(f"аккаунт amoCRM {self.account_id} не найден")
+        return self._account
+
+    async def amo(self) -> AmoCRMClient:
+        """The account's amoCRM client; raises NotFound."""
+        return self.domain.amocrm.for_account(await self.account())
+
+    def onec(self, base: OneCBase) -> BaseClient:
+        """The 1C client bound to one of the account's bases (calls are logged under it)."""
+        if base.account_id != self.account_id:
+            raise NotFound  # a caller bug: bases come from this workspace
+        return self.domain.onec.for_base(base)
+
+    async def base(self, base_id: Any) -> OneCBase:
+        """The account's base with this id (a number, or its text from a URL); raises NotFound for anything else,
+        another account's base included."""
+        wanted = int(base_id) if isinstance(base_id, int) or (isinstance(base_id, str) and _is_id(base_id)) else None
+        base = await OneCBase.get_or_none(id=wanted, account_id=self.account_id) if wanted is not None else None
+        if base is None:
+            raise NotFound  # the page says so in the viewer's language
+        return base
+
+
+def _is_id(text: str) -> bool:
+    """1 to 18 ASCII digits ("²".isdigit() holds but int("²") raises; a longer number fits no column)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
