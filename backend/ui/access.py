@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backend.pages import Lang
+from backend.sync.domain import Domain
 from backend.sync.install import current_installation
+from backend.sync.workspace import Workspace
 from backend.ui.i18n import translator
 from backend.ui.render import error_page
 from backend.ui.tokens import UISession, UITokenError, tokens_of
@@ -52,6 +54,12 @@ async def require_session(request: Request, *, admin: bool = False) -> UISession
     if admin and not session.is_admin:
         raise AccessRefused(403, translator(session.lang)("admin_only"), session.lang)
     return session
+
+
+def workspace_of(request: Request, session: UISession) -> Workspace:
+    """The operations of the session's account: the only way a page reaches amoCRM, 1C or the database."""
+    domain: Domain = request.app.state.domain
+    return domain.workspace(session.account_id)
 
 
 SessionHandler = Callable[[Request, UISession], Awaitable[Response]]

@@ -17,8 +17,7 @@ from backend.amocrm import AmoCRMClient
 from backend.models import Account, OneCBase
 from backend.pages import render
 from backend.sync.domain import Domain
-from backend.sync.workspace import Workspace
-from backend.ui.access import SessionHandler, session_token, ui_endpoint
+from backend.ui.access import SessionHandler, session_token, ui_endpoint, workspace_of
 from backend.ui.errors import describe, handled
 from backend.ui.render import is_fragment
 from backend.ui.tokens import UISession
@@ -32,11 +31,6 @@ def services_of(request: Request) -> Domain:
     """The app's services."""
     services: Domain = request.app.state.domain
     return services
-
-
-def workspace_of(request: Request, session: UISession) -> Workspace:
-    """The session's account's operations."""
-    return services_of(request).workspace(session.account_id)
 
 
 def settings_endpoint(handler: SessionHandler) -> Callable[[Request], Awaitable[Response]]:
