@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from backend.amocrm import AmoCRMAuthError, AmoCRMError, AmoCRMUnreachable
+from backend.amocrm.errors import AmoCRMAuthError, AmoCRMError, AmoCRMUnreachable
 from backend.pages import render
 from backend.sync.domain import Domain
 from backend.sync.errors import InvalidInput

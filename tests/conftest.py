@@ -14,6 +14,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -64,6 +65,17 @@ def require_or_skip(marker: str, available: bool, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{marker} test cannot run with CI=true: {reason}", pytrace=False)
     pytest.skip(f"{marker} test skipped: {reason}")
+
+
+def import_for(marker: str, module: str) -> Any:
+    """Import a module a requirement marker's tests need (playwright for "browser"): when it is missing, the importing
+    test module is skipped — or, with CI=true, fails — instead of breaking the collection of the whole suite."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"{marker} tests skipped: {module} is not installed", allow_module_level=True)
 
 
 def require_tool(marker: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.demo_process import running_demo
 from tests.test_cli import free_port
 
 
@@ -20,26 +21,10 @@ def demo_env() -> dict[str, str]:
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
     ports = {"amo1c": free_port(), "amocrm": free_port(), "onec": free_port()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backend", "demo", "--port", str(ports["amo1c"]),
-         "--amocrm-port", str(ports["amocrm"]), "--onec-port", str(ports["onec"])],
-        cwd=tmp_path, env=demo_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    printed: list[str] = []
-    for line in process.stdout:
-        printed.append(line)
-        if "demo deal" in line:
-            break
-    else:
-        process.wait(timeout=10)
-        raise AssertionError(f"demo exited early: {''.join(printed)} {process.stderr.read() if process.stderr else ''}")
-    try:
-        yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()} | {"printed": "".join(printed)}
-    finally:
-        process.terminate()
-        out, _ = process.communicate(timeout=30)
-        assert "amo1c demo stopped." in out
+    with running_demo(tmp_path, ports) as process:
+        printed = process.wait_for("demo deal")
+        yield {name: process.url(name) for name in ports} | {"printed": printed}
+        assert "amo1c demo stopped." in process.stop()
 
 
 def test_demo_serves_healthz_and_both_fakes_with_sample_data(demo: dict[str, str]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -30,20 +29,41 @@ async def test_twenty_concurrent_calls_with_an_expired_token_make_one_refresh(wo
     assert len(world.fake_account.contacts) == 20
 
 
+class ManualClock:
+    """One monotonic clock for amo1c's budget and the fake's 7 rps check: it moves only when the budget sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+
+
 @pytest.fixture
-async def limited_world(settings: Settings) -> AsyncIterator[World]:
-    """amo1c with its default budget (6 rps) in front of the fake enforcing amoCRM's 7 rps."""
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def limited_world(settings: Settings, clock: ManualClock) -> AsyncIterator[World]:
+    """amo1c with its default budget (6 rps) in front of the fake enforcing amoCRM's 7 rps, on one manual clock."""
     assert settings.amocrm_client_id and settings.amocrm_client_secret
     fake = FakeAmoCRM(
         client_id=settings.amocrm_client_id,
         client_secret=settings.amocrm_client_secret,
         redirect_uri=settings.redirect_uri,
         rps_limit=7,
+        clock=clock.monotonic,
     )
     app = create_app(
         settings,
         amocrm_transport=httpx.ASGITransport(app=fake),
-        amocrm_budget=LocalRequestBudget(6),
+        amocrm_budget=LocalRequestBudget(6, clock=clock.monotonic, sleep=clock.sleep),
         amocrm_retry=RetryPolicy(sleep=no_sleep),
     )
     async with (
@@ -55,16 +75,16 @@ async def limited_world(settings: Settings) -> AsyncIterator[World]:
         yield World(fake, client, account, settings)
 
 
-async def test_thirty_new_contacts_in_a_row_see_no_429_and_keep_to_the_budget(limited_world: World) -> None:
+async def test_thirty_new_contacts_in_a_row_see_no_429_and_keep_to_the_budget(
+    limited_world: World, clock: ManualClock
+) -> None:
     world = limited_world
-    started = time.monotonic()
     for n in range(30):
         response = await world.post("/sync/clients_contacts", contact(world, n))
         assert response.status_code == 200, response.text
-    elapsed = time.monotonic() - started
     assert world.fake_account.rate_limited == 0
     # one create each (no phone or email to search by), and once per account: the field list and the field
     # that keeps 1C's id made
     assert world.api_calls() == 32
-    # 32 request starts spaced 1/6 s apart take at least 31/6 s; far longer would mean the budget starves
-    assert 31 / 6 - 0.2 <= elapsed < 31 / 6 + 10
+    # 32 request starts spaced 1/6 s apart: the budget waited 31/6 s of the shared clock, not a moment more
+    assert clock.slept == pytest.approx(31 / 6)

@@ -7,11 +7,8 @@ database while amo1c runs: it is migrated before the server starts and everythin
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +26,7 @@ from backend.pages import CONTENT_POLICY
 from backend.settings import Settings
 from backend.widget import SOURCE_ROOT, build_widget
 from tests.conftest import CHROMIUM, require_tool
+from tests.demo_process import running_demo
 from tests.e2e.harness import create_harness, read_widget_zip
 from tests.factories import widget_jwt
 
@@ -243,22 +241,8 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     ports = {"amo1c": free_port(), "amocrm": free_port(), "onec": free_port()}
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AMO1C_")}
-    workdir = tmp_path_factory.mktemp("demo")
-    # stderr goes to a file: a pipe nobody reads would block the demo once its log filled the pipe
-    with (workdir / "stderr.log").open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "backend", "demo", "--port", str(ports["amo1c"]),
-             "--amocrm-port", str(ports["amocrm"]), "--onec-port", str(ports["onec"])],
-            cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        )  # fmt: skip
-    assert process.stdout is not None
-    try:
-        printed = ""
-        for line in process.stdout:
-            printed += line
-            if line.strip().startswith("sync log"):  # the last line about what runs where
-                break
+    with running_demo(tmp_path_factory.mktemp("demo"), ports) as process:
+        printed = process.wait_for("sync log")  # the last line about what runs where
         found = [
             re.search(pattern, printed)
             for pattern in (
@@ -267,12 +251,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 r"and deal (\d+):",
             )
         ]
-        assert all(found), f"the demo did not start: {printed} {(workdir / 'stderr.log').read_text()}"
+        assert all(found), f"the demo did not start: {printed} {process.stderr}"
         account_id, deal_id, order_deal_id = (int(match.group(1)) for match in found if match)
-        yield Demo(
-            f"http://{HOST}:{ports['amo1c']}", f"http://{HOST}:{ports['amocrm']}", f"http://{HOST}:{ports['onec']}",
-            account_id, deal_id, order_deal_id,
-        )  # fmt: skip
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        yield Demo(process.url("amo1c"), process.url("amocrm"), process.url("onec"), account_id, deal_id, order_deal_id)

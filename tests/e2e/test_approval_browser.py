@@ -7,10 +7,12 @@ import base64
 
 import httpx
 import pytest
-from playwright.sync_api import expect
 
 from backend.demo import DEMO_AWAITING_BASE, DEMO_ONEC_LOGIN, DEMO_ONEC_PASSWORD
+from tests.conftest import import_for
 from tests.e2e.conftest import BrowserPage, Demo, artifacts_dir
+
+expect = import_for("browser", "playwright.sync_api").expect
 
 pytestmark = pytest.mark.browser
 ID_BASE = "e2e-branch"

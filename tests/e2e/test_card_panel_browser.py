@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import expect
 
+from tests.conftest import import_for
 from tests.e2e.conftest import BrowserPage, Demo, artifacts_dir
+
+expect = import_for("browser", "playwright.sync_api").expect
 
 pytestmark = pytest.mark.browser
 INLINE_SCRIPT = """() => {

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
 
 from backend.demo import DEMO_ID_BASE, DEMO_ONEC_LOGIN, DEMO_ONEC_PASSWORD
+from tests.conftest import import_for
 from tests.e2e.conftest import BrowserPage, Demo, artifacts_dir
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+expect = import_for("browser", "playwright.sync_api").expect
 
 pytestmark = pytest.mark.browser
 SECRETS = (DEMO_ONEC_PASSWORD, "пароль-розницы")

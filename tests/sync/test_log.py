@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -46,10 +47,20 @@ async def test_sync_log_prunes_entries_older_than_the_retention(database: None) 
     assert await SyncLogEntry.all().count() == 1
 
 
-async def test_sync_log_write_never_raises(database: None) -> None:
+async def test_sync_log_write_clips_what_is_longer_than_its_column(database: None) -> None:
     log = SyncLog(timedelta(days=30))
-    record = LogRecord(Direction.FROM_1C, "x" * 500)  # longer than the column allows
-    await log.write(record, status=500, error="boom", duration_ms=1)
+    await log.write(LogRecord(Direction.FROM_1C, "x" * 500), status=500, error="boom", duration_ms=1)
+    entry = await SyncLogEntry.get()
+    assert entry.operation == "x" * 64 and entry.error == "boom"
+
+
+async def test_sync_log_write_that_fails_is_logged_not_raised(database: None, caplog: pytest.LogCaptureFixture) -> None:
+    log = SyncLog(timedelta(days=30))
+    unstorable = LogRecord(Direction.FROM_1C, "base", summary={"value": object()})  # not JSON: the insert fails
+    with caplog.at_level(logging.ERROR, logger="amo1c.synclog"):
+        await log.write(unstorable, status=200, error=None, duration_ms=1)
+    assert await SyncLogEntry.all().count() == 0
+    assert any("could not write a sync log entry for base" in record.getMessage() for record in caplog.records)
 
 
 async def test_sync_log_keeps_entries_with_nul_characters_and_overlong_ids(database: None) -> None:
