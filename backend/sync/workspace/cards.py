@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from backend.models import EntityKind, EntityLink, OneCBase, UserPreference
 from backend.onec import Document
 from backend.sync.actions import Sent, send_counterparty, send_order
-from backend.sync.errors import NotFound
 
 if TYPE_CHECKING:
     from backend.sync.workspace import Workspace
@@ -47,9 +46,11 @@ class Cards:
         """The newest link of an amoCRM entity in the base (None without a base or a link)."""
         if base is None:
             return None
-        if base.account_id != self.workspace.account_id:
-            raise NotFound  # a caller bug: bases come from this workspace
-        return await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id).order_by("-updated_at").first()
+        return (
+            await EntityLink.filter(base_id=self.workspace.mine(base).id, kind=kind, amo_id=amo_id)
+            .order_by("-updated_at")
+            .first()
+        )
 
     async def documents(self, base: OneCBase, deal_id: int) -> list[Document]:
         """The deal's documents as 1C lists them (`get_orders`); raises OneCError."""
