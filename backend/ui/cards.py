@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from backend.onec.errors import OneCError
 from backend.pages import render
 from backend.sync.records import Document, EntityKind
 from backend.ui.access import session_token, ui_endpoint, workspace_of
@@ -90,11 +91,8 @@ async def card_documents(request: Request, session: UISession) -> Response:
         return error_page(request, 404, translator(session.lang)("card.no_base"), lang=session.lang)
     try:
         documents = await workspace_of(request, session).cards.documents(base, context["amo_id"])
-    except Exception as exc:
-        if not handled(exc):
-            raise
-        status, message = describe(exc, session.lang)
-        context["error"] = message
+    except OneCError as exc:
+        status, context["error"] = describe(exc, session.lang)
         return render(request, "ui/cards/documents.html", context, lang=session.lang, status=status)
     return render(request, "ui/cards/documents.html", {**context, "tree": document_tree(documents)}, lang=session.lang)
 
