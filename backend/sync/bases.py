@@ -6,6 +6,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tortoise.exceptions import IntegrityError
@@ -14,6 +15,9 @@ from tortoise.transactions import in_transaction
 from backend.crypto import SecretBox
 from backend.models import Account, BaseRequest, OneCBase
 from backend.sync.errors import AccessDenied, AuthenticationRequired, InvalidInput, UnknownAccount
+
+if TYPE_CHECKING:
+    from backend.onec import BaseClient
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 MAX_ADDRESS = 2000
@@ -123,6 +127,16 @@ def _is_http_address(value: str) -> bool:
     return port_ok and parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
 
 
+async def listed_bases(account_id: int, limit: int) -> list[OneCBase]:
+    """The account's first `limit` bases by id_base."""
+    return await OneCBase.filter(account_id=account_id).order_by("id_base").limit(limit)
+
+
+async def count_bases(account_id: int) -> int:
+    """How many bases the account has linked."""
+    return await OneCBase.filter(account_id=account_id).count()
+
+
 async def mark_seen(base: OneCBase) -> None:
     """Record that 1C called with this base (at most one write a minute per base)."""
     now = datetime.now(UTC)
@@ -189,3 +203,10 @@ async def remember_handlers_version(base: OneCBase, version: str) -> None:
     if base.handlers_version != version:
         await OneCBase.filter(id=base.id).update(handlers_version=version)
         base.handlers_version = version
+
+
+async def ask_handlers_version(onec: BaseClient, base: OneCBase) -> str:
+    """Ask the base's 1C its handlers version (`get_handlers_version`) and remember it; raises OneCError."""
+    version = await onec.get_handlers_version()
+    await remember_handlers_version(base, version)
+    return version

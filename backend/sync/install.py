@@ -92,3 +92,9 @@ async def current_installation(account_id: int) -> int | None:
     """The account's installation counter while it is installed and active, else None."""
     account = await Account.filter(id=account_id, active=True).only("id", "installation").first()
     return account.installation if account is not None else None
+
+
+async def first_active_account() -> int | None:
+    """The id of the active account installed first (the demo's own), or None when none is installed."""
+    account = await Account.filter(active=True).order_by("installed_at").only("id").first()
+    return account.id if account is not None else None

@@ -7,7 +7,7 @@ from typing import Any
 from backend.amocrm import AmoCRMClient, Company, Contact, Lead
 from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync.directory import FieldDirectory
-from backend.sync.errors import NotFound, SyncError
+from backend.sync.errors import Conflict, NotFound
 from backend.sync.mapping import enabled_rows
 
 ENTITY_NAMES = {
@@ -18,8 +18,9 @@ ENTITY_NAMES = {
 }
 
 
-class MissingInn(SyncError):
-    """A company has no INN/УНП, which 1C requires for a legal entity; the message tells the manager so."""
+class MissingInn(Conflict):
+    """A company has no INN/УНП, which 1C requires for a legal entity: the entity's state, not the call, stands in
+    the way (a conflict); the message tells the manager so."""
 
 
 class EntityMissing(NotFound):

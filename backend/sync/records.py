@@ -19,12 +19,14 @@ from backend.models import MappingKind as MappingKind
 from backend.models import OneCBase as Base
 from backend.models import Outcome as Outcome
 from backend.models import SyncLogEntry as LogEntry
+from backend.onec import Document as Document
 
 __all__ = [
     "Account",
     "Base",
     "BaseRequest",
     "Direction",
+    "Document",
     "EntityKind",
     "EntityLink",
     "EventName",

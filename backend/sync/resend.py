@@ -15,7 +15,7 @@ from backend.amocrm import AmoCRMClient
 from backend.models import Direction, EntityKind, OneCBase, Outcome, SyncLogEntry
 from backend.onec import BaseClient
 from backend.sync.actions import send_counterparty, send_order
-from backend.sync.bases import remember_handlers_version
+from backend.sync.bases import ask_handlers_version, remember_handlers_version
 from backend.sync.directory import FieldDirectory
 from backend.sync.payloads import corr_table_rows
 
@@ -98,6 +98,4 @@ async def resend(
         version = await onec.corr_table(await corr_table_rows(amo, directory), user_id)
         await remember_handlers_version(base, version)
         return Resent(operation, version)
-    version = await onec.get_handlers_version()
-    await remember_handlers_version(base, version)
-    return Resent(operation, version)
+    return Resent(operation, await ask_handlers_version(onec, base))

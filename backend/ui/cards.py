@@ -12,20 +12,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.amocrm import AmoCRMError
-from backend.models import Account, EntityKind, EntityLink, OneCBase, UserPreference
-from backend.onec import Document, OneCError
+from backend.onec.errors import OneCError
 from backend.pages import render
-from backend.sync.actions import send_counterparty, send_order
-from backend.sync.domain import Domain
-from backend.sync.errors import SyncError
-from backend.ui.access import session_token, ui_endpoint
+from backend.sync.records import Document, EntityKind
+from backend.ui.access import session_token, ui_endpoint, workspace_of
+from backend.ui.errors import describe, handled
 from backend.ui.i18n import translator
 from backend.ui.render import error_page
 from backend.ui.tokens import UISession
 
 CARD_KINDS = {"leads": EntityKind.LEAD, "contacts": EntityKind.CONTACT, "companies": EntityKind.COMPANY}
-BASE_PREFERENCE = "card_base"
 
 
 @dataclass
@@ -50,43 +46,17 @@ def document_tree(documents: list[Document]) -> list[Node]:
     return roots
 
 
-async def choose_base(session: UISession, requested: str | None) -> tuple[list[OneCBase], OneCBase | None]:
-    """The account's bases and the one to show: the requested one (remembered), the remembered one, or the first."""
-    # A base whose new address awaits an admin's approval is not offered: nothing may be sent to it.
-    bases = await OneCBase.filter(account_id=session.account_id, awaiting_change=False).order_by("id_base")
-    by_name = {base.id_base: base for base in bases}
-    if requested is not None and requested in by_name:
-        await UserPreference.update_or_create(
-            account_id=session.account_id,
-            user_id=session.user_id,
-            name=BASE_PREFERENCE,
-            defaults={"value": requested},
-        )
-        return bases, by_name[requested]
-    preference = await UserPreference.get_or_none(
-        account_id=session.account_id, user_id=session.user_id, name=BASE_PREFERENCE
-    )
-    if preference is not None and preference.value in by_name:
-        return bases, by_name[preference.value]
-    return bases, (bases[0] if bases else None)
-
-
-async def _link_of(base: OneCBase | None, kind: EntityKind, amo_id: int) -> EntityLink | None:
-    if base is None:
-        return None
-    return await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id).order_by("-updated_at").first()
-
-
 async def _context(request: Request, session: UISession, requested: str | None) -> dict[str, Any]:
     entity = str(request.path_params.get("entity", "leads"))
     amo_id = int(request.path_params["amo_id"])
-    bases, base = await choose_base(session, requested)
+    cards = workspace_of(request, session).cards
+    bases, base = await cards.choose_base(session.user_id, requested)
     return {
         "entity": entity,
         "amo_id": amo_id,
         "bases": bases,
         "base": base,
-        "link": await _link_of(base, CARD_KINDS[entity], amo_id),
+        "link": await cards.link_of(base, CARD_KINDS[entity], amo_id),
         "token": session_token(request),
     }
 
@@ -119,12 +89,11 @@ async def card_documents(request: Request, session: UISession) -> Response:
     base = context["base"]
     if base is None:
         return error_page(request, 404, translator(session.lang)("card.no_base"), lang=session.lang)
-    services: Domain = request.app.state.domain
-    onec = services.onec.for_base(base)
     try:
-        documents = await onec.get_orders(context["amo_id"])
+        documents = await workspace_of(request, session).cards.documents(base, context["amo_id"])
     except OneCError as exc:
-        return render(request, "ui/cards/documents.html", {**context, "error": str(exc)}, lang=session.lang, status=502)
+        status, context["error"] = describe(exc, session.lang)
+        return render(request, "ui/cards/documents.html", context, lang=session.lang, status=status)
     return render(request, "ui/cards/documents.html", {**context, "tree": document_tree(documents)}, lang=session.lang)
 
 
@@ -153,22 +122,20 @@ async def _press(request: Request, session: UISession, *, order: bool) -> Respon
     template = "ui/cards/order.html" if order else "ui/cards/party_action.html"
     if base is None:
         return error_page(request, 404, t("card.no_base"), lang=session.lang)
-    services: Domain = request.app.state.domain
-    account = await Account.get(id=session.account_id)
-    amo = services.amocrm.for_account(account)
-    onec = services.onec.for_base(base)
+    cards = workspace_of(request, session).cards
     status = 200
     try:
         if order:
-            await send_order(onec, amo, services.field_directory, base, context["amo_id"])
+            await cards.send_order(base, context["amo_id"])
         else:
-            kind = CARD_KINDS[entity]
-            await send_counterparty(onec, amo, services.field_directory, base, kind, context["amo_id"])
+            await cards.send_counterparty(base, CARD_KINDS[entity], context["amo_id"])
         context["message"] = t("order.done" if order else "party.done")
-    except (OneCError, AmoCRMError, SyncError) as exc:
-        status = 409 if isinstance(exc, SyncError) else 502
-        context["message"], context["failed"] = str(exc), True
-    context["link"] = await _link_of(base, CARD_KINDS[entity], context["amo_id"])
+    except Exception as exc:
+        if not handled(exc):
+            raise
+        status, context["message"] = describe(exc, session.lang)
+        context["failed"] = True
+    context["link"] = await cards.link_of(base, CARD_KINDS[entity], context["amo_id"])
     return render(request, template, context, lang=session.lang, status=status)
 
 

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from backend.models import Account
 from backend.pages import Lang
+from backend.sync.install import first_active_account
 from backend.ui.render import error_page
 from backend.ui.tokens import UISession, tokens_of
 
@@ -24,11 +24,11 @@ async def demo_login(request: Request) -> Response:
     target = request.query_params.get("to", "/ui/settings")
     if not target.startswith("/ui/") or target.startswith("/ui/demo"):
         return error_page(request, 400, "demo sign-in only leads to amo1c's own pages")
-    account = await Account.filter(active=True).order_by("installed_at").first()
-    if account is None:
+    account_id = await first_active_account()
+    if account_id is None:
         return error_page(request, 404, "the demo account is not installed yet")
     lang: Lang = "en" if request.query_params.get("lang") == "en" else "ru"
-    token = tokens_of(request).issue(UISession(account.id, DEMO_ADMIN_USER_ID, is_admin=True, lang=lang))
+    token = tokens_of(request).issue(UISession(account_id, DEMO_ADMIN_USER_ID, is_admin=True, lang=lang))
     separator = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{separator}{urlencode({'token': token})}", status_code=302)
 

@@ -8,12 +8,12 @@ import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from tortoise.exceptions import IntegrityError
 
-from backend.models import UsedWidgetToken
 from backend.pages import Lang
 from backend.sync.domain import Domain
-from backend.sync.install import current_installation
+from backend.sync.errors import AccessDenied, AuthenticationRequired
+from backend.sync.widget_tokens import admit_widget_token
+from backend.ui.errors import describe
 from backend.ui.origins import origin_allowed
 from backend.ui.tokens import UISession, tokens_of
 
@@ -80,16 +80,12 @@ async def verify_widget_token(services: Domain, token: str | None, request: Requ
     jti = str(claims["jti"])
     if not jti or len(jti) > 128 or "\x00" in jti:
         raise WidgetTokenError(401, "widget token has a malformed jti")
-    installation = await current_installation(account_id)
-    if installation is None:
-        raise WidgetTokenError(403, "amo1c is not installed in this amoCRM account")
+    lang: Lang = "en" if request.query_params.get("lang") == "en" else "ru"
     expires_at = datetime.fromtimestamp(int(claims["exp"]) + CLOCK_LEEWAY, UTC)
     try:
-        await UsedWidgetToken.create(jti=jti, expires_at=expires_at)
-    except IntegrityError:
-        raise WidgetTokenError(401, "widget token already used") from None
-    await UsedWidgetToken.filter(expires_at__lt=datetime.now(UTC)).delete()  # indexed, and rare: one per card open
-    lang: Lang = "en" if request.query_params.get("lang") == "en" else "ru"
+        installation = await admit_widget_token(account_id, jti, expires_at)
+    except (AccessDenied, AuthenticationRequired) as exc:
+        raise WidgetTokenError(*describe(exc, lang)) from None
     return UISession(account_id, user_id, claims.get("is_admin") is True, lang, installation)
 
 

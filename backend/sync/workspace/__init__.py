@@ -16,6 +16,8 @@ from backend.models import Account, OneCBase
 from backend.onec import BaseClient
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
+from backend.sync.workspace.bases import Bases
+from backend.sync.workspace.cards import Cards
 
 if TYPE_CHECKING:
     from backend.sync.domain import Domain
@@ -34,6 +36,16 @@ class Workspace:
         """The app's cache of amoCRM fields and users."""
         return self.domain.field_directory
 
+    @property
+    def bases(self) -> Bases:
+        """The settings' bases and link requests."""
+        return Bases(self)
+
+    @property
+    def cards(self) -> Cards:
+        """The card panels' operations."""
+        return Cards(self)
+
     async def account(self) -> Account:
         """The account; raises NotFound when it was removed since the session began."""
         if self._account is None:
@@ -47,10 +59,14 @@ class Workspace:
         return self.domain.amocrm.for_account(await self.account())
 
     def onec(self, base: OneCBase) -> BaseClient:
-        """The 1C client bound to one of the account's bases (calls are logged under it)."""
+        """The 1C client bound to one of the account's bases (calls are logged under it); raises NotFound."""
+        return self.domain.onec.for_base(self.mine(base))
+
+    def mine(self, base: OneCBase) -> OneCBase:
+        """`base` when it is one of the account's; raises NotFound (a caller bug: bases come from this workspace)."""
         if base.account_id != self.account_id:
-            raise NotFound  # a caller bug: bases come from this workspace
-        return self.domain.onec.for_base(base)
+            raise NotFound
+        return base
 
     async def base(self, base_id: Any) -> OneCBase:
         """The account's base with this id (a number, or its text from a URL); raises NotFound for anything else,

@@ -6,31 +6,24 @@ The base's password is write-only here: no response carries it, and an edit form
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.models import BaseRequest, OneCBase
-from backend.onec import OneCError
-from backend.sync.approval import awaiting_requests
-from backend.sync.bases import BaseAddress, add_base, change_base, check_address, remember_handlers_version
+from backend.onec.errors import OneCError
+from backend.sync.bases import BaseAddress, check_address
 from backend.sync.errors import InvalidInput
-from backend.sync.handlers import latest_version
+from backend.ui.access import workspace_of
+from backend.ui.errors import describe
 from backend.ui.i18n import translator
 from backend.ui.settings.common import (
     LISTED_BASES,
-    account_of,
-    base_of,
-    bases_of,
-    count_bases,
     form_again,
     form_text,
     fragment,
     section,
-    services_of,
     settings_endpoint,
 )
 from backend.ui.tokens import UISession
@@ -39,45 +32,18 @@ TAB = "bases"
 ADDRESS_FIELDS = ("web_address", "url_address")
 
 
-@dataclass(frozen=True)
-class BaseItem:
-    """A base as its card shows it: the base and the newest handler package version stored for it."""
-
-    base: OneCBase
-    latest_version: int | None
-
-
-async def _item(base: OneCBase) -> BaseItem:
-    return BaseItem(base, await latest_version(base))
-
-
-@dataclass(frozen=True)
-class RequestItem:
-    """A link request as its card shows it: the request and the approved base it would change (None: a new one)."""
-
-    request: BaseRequest
-    base: OneCBase | None
-
-
-async def requests_of(session: UISession) -> list[RequestItem]:
-    """The account's live link requests, each with the approved base it would change."""
-    requests = await awaiting_requests(session.account_id)
-    changed = [request.base_id for request in requests if request.base_id is not None]
-    bases = {base.id: base for base in await OneCBase.filter(id__in=changed, account_id=session.account_id)}
-    return [RequestItem(request, bases.get(request.base_id or 0)) for request in requests]
-
-
 async def bases_section(
     request: Request, session: UISession, *, notice: str = "", failed: bool = False, status: int = 200
 ) -> Response:
     """The bases section (requests awaiting approval first), with a line saying what just happened."""
-    items = [await _item(base) for base in await bases_of(session)]
-    hidden = await count_bases(session) - len(items) if len(items) == LISTED_BASES else 0
+    bases = workspace_of(request, session).bases
+    items = [await bases.item(base) for base in await bases.listed()]
+    hidden = await bases.count() - len(items) if len(items) == LISTED_BASES else 0
     context = {
         "items": items,
         "hidden": hidden,
         "values": {},
-        "requests": await requests_of(session),
+        "requests": await bases.requests(),
         "notice": notice,
         "notice_failed": failed,
     }
@@ -94,14 +60,15 @@ async def bases_page(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def base_card(request: Request, session: UISession) -> Response:
     """GET /ui/settings/bases/{id}: the base's card (what "cancel" of the edit form shows)."""
-    base = await base_of(request, session, request.path_params["base_id"])
-    return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
+    workspace = workspace_of(request, session)
+    item = await workspace.bases.item(await workspace.base(request.path_params["base_id"]))
+    return fragment(request, session, "ui/settings/base_card.html", {"item": item})
 
 
 @settings_endpoint
 async def base_edit(request: Request, session: UISession) -> Response:
     """GET /ui/settings/bases/{id}/edit: the card as a form (the password field empty: "keep it")."""
-    base = await base_of(request, session, request.path_params["base_id"])
+    base = await workspace_of(request, session).base(request.path_params["base_id"])
     values = {"web_address": base.web_address, "url_address": base.url_address, "param1": base.param1}
     return fragment(request, session, "ui/settings/base_edit.html", {"base": base, "values": values, "errors": {}})
 
@@ -121,9 +88,10 @@ async def base_link(request: Request, session: UISession) -> Response:
     if not errors:
         address = BaseAddress(values["id_base"], values["web_address"], values["url_address"], values["param1"],
                               str(password))  # fmt: skip
+        bases = workspace_of(request, session).bases
         try:
-            base = await add_base(await account_of(request, session), address, services_of(request).secrets)
-            return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
+            base = await bases.add(address)
+            return fragment(request, session, "ui/settings/base_card.html", {"item": await bases.item(base)})
         except InvalidInput as exc:
             errors[exc.field] = t("bases.error.taken") if exc.field == "id_base" else str(exc)
     context = {"values": values, "errors": errors}
@@ -133,7 +101,8 @@ async def base_link(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def base_update(request: Request, session: UISession) -> Response:
     """PUT /ui/settings/bases/{id}: change addresses, login and (when typed) the password; card or 422 form."""
-    base = await base_of(request, session, request.path_params["base_id"])
+    workspace = workspace_of(request, session)
+    base = await workspace.base(request.path_params["base_id"])
     form = await request.form()
     values = _values(form, "web_address", "url_address", "param1")
     errors = _check(values, translator(session.lang))
@@ -141,22 +110,22 @@ async def base_update(request: Request, session: UISession) -> Response:
         context = {"base": base, "values": values, "errors": errors}
         return fragment(request, session, "ui/settings/base_edit.html", context, status=422)
     password = form.get("param2")
-    await change_base(
+    bases = workspace.bases
+    await bases.change(
         base,
         web_address=values["web_address"],
         url_address=values["url_address"],
         param1=values["param1"],
         param2=password if isinstance(password, str) and password else None,
-        secrets=services_of(request).secrets,
     )
-    return fragment(request, session, "ui/settings/base_card.html", {"item": await _item(base)})
+    return fragment(request, session, "ui/settings/base_card.html", {"item": await bases.item(base)})
 
 
 @settings_endpoint
 async def base_unlink(request: Request, session: UISession) -> Response:
     """DELETE /ui/settings/bases/{id}: unlink the base with its correspondence, packages and links; empty 200."""
-    base = await base_of(request, session, request.path_params["base_id"])
-    await base.delete()
+    workspace = workspace_of(request, session)
+    await workspace.bases.unlink(await workspace.base(request.path_params["base_id"]))
     return Response(status_code=200, headers={"Vary": "HX-Request", "Cache-Control": "no-store"})
 
 
@@ -173,16 +142,15 @@ async def base_check(request: Request, session: UISession) -> Response:
 
 
 async def _ask_1c(request: Request, session: UISession, *, checked: bool) -> Response:
-    base = await base_of(request, session, request.path_params["base_id"])
-    onec = services_of(request).onec.for_base(base)
+    workspace = workspace_of(request, session)
+    base = await workspace.base(request.path_params["base_id"])
     context: dict[str, Any] = {"base": base, "checked": checked}
     started = time.perf_counter()
     try:
-        version = await onec.get_handlers_version()
+        version = await workspace.bases.live_version(base)
     except OneCError as exc:
-        context["error"] = str(exc)
-        return fragment(request, session, "ui/settings/base_live.html", context, status=502)
-    await remember_handlers_version(base, version)
+        status, context["error"] = describe(exc, session.lang)
+        return fragment(request, session, "ui/settings/base_live.html", context, status=status)
     context.update(version=version, took_ms=round((time.perf_counter() - started) * 1000))
     return fragment(request, session, "ui/settings/base_live.html", context)
 

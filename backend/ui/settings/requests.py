@@ -9,11 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.sync.approval import RequestGone, approve, reject
+from backend.sync.approval import RequestGone
 from backend.sync.errors import Conflict, RequestReplaced
+from backend.ui.access import workspace_of
+from backend.ui.errors import describe
 from backend.ui.i18n import translator
-from backend.ui.settings.bases import bases_section, requests_of
-from backend.ui.settings.common import form_text, fragment, number_of, services_of, settings_endpoint
+from backend.ui.settings.bases import bases_section
+from backend.ui.settings.common import form_text, fragment, number_of, settings_endpoint
 from backend.ui.tokens import UISession
 
 
@@ -25,18 +27,21 @@ async def request_approve(request: Request, session: UISession) -> Response:
     revision = form_text(form, "revision")
     t = translator(session.lang)
     request_id = int(request.path_params["request_id"])
+    bases = workspace_of(request, session).bases
     try:
-        base = await approve(session.account_id, request_id, number_of(revision) or 0, services_of(request).secrets)
-    except RequestReplaced:
-        current = next((item for item in await requests_of(session) if item.request.id == request_id), None)
-        if current is not None:
-            context = {"item": current, "message": t("requests.replaced")}
-            return fragment(request, session, "ui/settings/base_request.html", context, status=409)
-        return _whole_section(await bases_section(request, session, notice=t("requests.gone"), failed=True, status=404))
-    except RequestGone:
-        return _whole_section(await bases_section(request, session, notice=t("requests.gone"), failed=True, status=404))
+        base = await bases.approve(request_id, number_of(revision) or 0)
+    except RequestReplaced as exc:
+        current = next((item for item in await bases.requests() if item.request.id == request_id), None)
+        if current is None:  # replaced, then decided or expired
+            return await _gone(request, session, RequestGone(str(exc)))
+        context = {"item": current, "message": t("requests.replaced")}
+        status, _ = describe(exc, session.lang)
+        return fragment(request, session, "ui/settings/base_request.html", context, status=status)
+    except RequestGone as exc:
+        return await _gone(request, session, exc)
     except Conflict as exc:
-        return _whole_section(await bases_section(request, session, notice=str(exc), failed=True, status=409))
+        status, message = describe(exc, session.lang)
+        return _whole_section(await bases_section(request, session, notice=message, failed=True, status=status))
     notice = t("requests.approved").format(id_base=base.id_base)
     return _whole_section(await bases_section(request, session, notice=notice))
 
@@ -44,12 +49,19 @@ async def request_approve(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def request_reject(request: Request, session: UISession) -> Response:
     """POST /ui/settings/requests/{id}/reject: drop the request (a changed base stays as approved); the section."""
-    t = translator(session.lang)
     try:
-        await reject(session.account_id, int(request.path_params["request_id"]))
-    except RequestGone:
-        return _whole_section(await bases_section(request, session, notice=t("requests.gone"), failed=True, status=404))
-    return _whole_section(await bases_section(request, session, notice=t("requests.rejected")))
+        await workspace_of(request, session).bases.reject(int(request.path_params["request_id"]))
+    except RequestGone as exc:
+        return await _gone(request, session, exc)
+    notice = translator(session.lang)("requests.rejected")
+    return _whole_section(await bases_section(request, session, notice=notice))
+
+
+async def _gone(request: Request, session: UISession, exc: RequestGone) -> Response:
+    """The bases section as it is now, saying in the page's words that the request was decided or expired."""
+    status, _ = describe(exc, session.lang)
+    notice = translator(session.lang)("requests.gone")  # says how long a request lives
+    return _whole_section(await bases_section(request, session, notice=notice, failed=True, status=status))
 
 
 def _whole_section(response: Response) -> Response:

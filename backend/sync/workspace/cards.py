@@ -1,0 +1,68 @@
+"""The card panels' operations for one account: which base a user's panel shows, an entity's link, a deal's 1C
+documents, and the buttons that send a deal or a counterparty to 1C."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from backend.models import EntityKind, EntityLink, OneCBase, UserPreference
+from backend.onec import Document
+from backend.sync.actions import Sent, send_counterparty, send_order
+
+if TYPE_CHECKING:
+    from backend.sync.workspace import Workspace
+
+BASE_PREFERENCE = "card_base"
+
+
+class Cards:
+    """What a card panel reads and does, scoped to the workspace's account."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    async def offered_bases(self) -> list[OneCBase]:
+        """The bases a panel offers, by id_base: those not awaiting an admin's approval of a change."""
+        # A base whose new address awaits an admin's approval is not offered: nothing may be sent to it.
+        return await OneCBase.filter(account_id=self.workspace.account_id, awaiting_change=False).order_by("id_base")
+
+    async def choose_base(self, user_id: int, requested: str | None) -> tuple[list[OneCBase], OneCBase | None]:
+        """The offered bases and the one to show the user: the requested one (remembered), the remembered one, or
+        the first (None when none is offered)."""
+        bases = await self.offered_bases()
+        by_name = {base.id_base: base for base in bases}
+        account_id = self.workspace.account_id
+        if requested is not None and requested in by_name:
+            await UserPreference.update_or_create(
+                account_id=account_id, user_id=user_id, name=BASE_PREFERENCE, defaults={"value": requested}
+            )
+            return bases, by_name[requested]
+        preference = await UserPreference.get_or_none(account_id=account_id, user_id=user_id, name=BASE_PREFERENCE)
+        if preference is not None and preference.value in by_name:
+            return bases, by_name[preference.value]
+        return bases, (bases[0] if bases else None)
+
+    async def link_of(self, base: OneCBase | None, kind: EntityKind, amo_id: int) -> EntityLink | None:
+        """The newest link of an amoCRM entity in the base (None without a base or a link)."""
+        if base is None:
+            return None
+        return (
+            await EntityLink.filter(base_id=self.workspace.mine(base).id, kind=kind, amo_id=amo_id)
+            .order_by("-updated_at")
+            .first()
+        )
+
+    async def documents(self, base: OneCBase, deal_id: int) -> list[Document]:
+        """The deal's documents as 1C lists them (`get_orders`); raises OneCError."""
+        return await self.workspace.onec(base).get_orders(deal_id)
+
+    async def send_order(self, base: OneCBase, lead_id: int) -> Sent:
+        """Create or update the deal's order in 1C and link it; raises EntityMissing, MissingInn, Conflict,
+        AmoCRMError, OneCError (sync.actions.send_order)."""
+        onec, amo = self.workspace.onec(base), await self.workspace.amo()
+        return await send_order(onec, amo, self.workspace.fields, base, lead_id)
+
+    async def send_counterparty(self, base: OneCBase, kind: EntityKind, amo_id: int) -> Sent:
+        """Create or update a contact's or company's counterparty in 1C and link it; raises like send_order."""
+        onec, amo = self.workspace.onec(base), await self.workspace.amo()
+        return await send_counterparty(onec, amo, self.workspace.fields, base, kind, amo_id)
