@@ -17,10 +17,10 @@ from backend.onec import BaseClient
 from backend.sync.actions import send_counterparty, send_order
 from backend.sync.bases import remember_handlers_version
 from backend.sync.directory import FieldDirectory
+from backend.sync.operations import RESENDABLE, Operation
 from backend.sync.payloads import corr_table_rows
 
-RESENDABLE = ("get_orders", "new_order", "new_lead", "corr_table", "get_handlers_version")
-NEEDS_AMO_ID = frozenset({"get_orders", "new_order", "new_lead"})
+NEEDS_AMO_ID = frozenset({Operation.GET_ORDERS, Operation.NEW_ORDER, Operation.NEW_LEAD})
 
 
 class Refusal(StrEnum):
@@ -54,7 +54,7 @@ def refusal(entry: SyncLogEntry, base: OneCBase | None) -> Refusal | None:
         return Refusal.NO_BASE
     if entry.operation in NEEDS_AMO_ID and entry.amo_id is None:
         return Refusal.NO_AMO_ID
-    if entry.operation == "new_lead" and counterparty_kind(entry.request_summary) is None:
+    if entry.operation == Operation.NEW_LEAD and counterparty_kind(entry.request_summary) is None:
         return Refusal.NO_KIND
     return None
 
@@ -84,17 +84,17 @@ async def resend(
     """
     operation = entry.operation
     amo_id = int(entry.amo_id) if entry.amo_id is not None else 0
-    if operation == "get_orders":
+    if operation == Operation.GET_ORDERS:
         documents = await onec.get_orders(amo_id)
         return Resent(operation, str(len(documents)))
-    if operation == "new_order":
+    if operation == Operation.NEW_ORDER:
         sent = await send_order(onec, amo, directory, base, amo_id)
         return Resent(operation, sent.link)
-    if operation == "new_lead":
+    if operation == Operation.NEW_LEAD:
         kind = counterparty_kind(entry.request_summary) or EntityKind.CONTACT
         sent = await send_counterparty(onec, amo, directory, base, kind, amo_id)
         return Resent(operation, sent.link)
-    if operation == "corr_table":
+    if operation == Operation.CORR_TABLE:
         version = await onec.corr_table(await corr_table_rows(amo, directory), user_id)
         await remember_handlers_version(base, version)
         return Resent(operation, version)

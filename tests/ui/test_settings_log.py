@@ -10,7 +10,8 @@ import re
 import pytest
 
 from backend.models import Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
-from backend.ui.settings.log import FROM_1C_OPERATIONS, SHOWN_ERROR_CHARS, sync_request_of
+from backend.sync.operations import FROM_1C, INTO_1C, Operation, sync_request
+from backend.ui.settings.log import SHOWN_ERROR_CHARS
 from tests.factories import BASE_AUTH, BASE_PASSWORD
 from tests.ui.conftest import Admin, sync
 
@@ -203,13 +204,16 @@ async def test_what_cannot_be_sent_again(admin: Admin) -> None:
     assert (await admin.post("/ui/settings/log/987654/resend")).status_code == 404
 
 
-def test_every_logged_1c_operation_names_a_real_sync_endpoint() -> None:
+def test_the_sync_api_serves_exactly_the_operations_1c_calls() -> None:
     from backend.api.routes import sync_routes
+    from backend.onec import BaseClient
 
-    paths = {(method, route.path) for route in sync_routes() for method in (route.methods or ())}  # type: ignore[attr-defined]
-    for operation in FROM_1C_OPERATIONS:
-        method, path = sync_request_of(operation).split(" ")
-        assert (method, path) in paths, operation
+    served = {(method, route.path) for route in sync_routes() for method in (route.methods or ())}  # type: ignore[attr-defined]
+    requests = {tuple(sync_request(operation).split(" ")) for operation in FROM_1C}
+    assert requests <= served
+    assert {path for _, path in served - requests - {("HEAD", path) for _, path in requests}} == {"/sync/openapi.json"}
+    assert sync_request(Operation.LEADS, "/sync/clients_companies") == "POST /sync/clients_companies"
+    assert all(callable(getattr(BaseClient, operation.value, None)) for operation in INTO_1C)  # 1C's own `type`s
 
 
 async def test_log_page_in_english(admin: Admin) -> None:

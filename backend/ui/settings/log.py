@@ -22,6 +22,7 @@ from backend.models import Direction, OneCBase, Outcome, SyncLogEntry
 from backend.onec import OneCError
 from backend.sync.errors import NotFound, SyncError
 from backend.sync.log import mask, masked_error, received_at
+from backend.sync.operations import FROM_1C, Operation, sync_request
 from backend.sync.resend import refusal, resend
 from backend.textsql import Head
 from backend.ui.settings.common import (
@@ -44,24 +45,13 @@ DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary")
 # An error is stored whole and may be long (1C's answer, a request's text echoed back): pages read only its start.
 LISTED_ERROR_CHARS = 140
 SHOWN_ERROR_CHARS = 20_000
-TO_1C_OPERATIONS = ("get_orders", "new_lead", "new_order", "get_handlers_version", "corr_table")
-FROM_1C_OPERATIONS = (
-    "check_active", "base", "clients_contacts", "clients_companies", "leads", "process_event",
-    "clients_contacts_save_fields", "clients_companies_save_fields", "leads_save_fields",
-    "get_actual_version", "get_actual_handlers", "set_handlers",
-)  # fmt: skip
-HANDLER_OPERATIONS = frozenset({"get_actual_version", "get_actual_handlers", "set_handlers"})
 
 
-def sync_request_of(operation: str, summary: Any = None) -> str:
+def sync_request_of(operation: str, summary: Any = None) -> str | None:
     """The request 1C makes for a logged operation of the sync API, e.g. "POST /sync/leads" (the path it really
-    came by when it was served as another operation: an order on the spec's misprinted 2.5 path)."""
-    if operation == "check_active":
-        return "GET /sync/check_active"
-    if (path := received_at(summary)) is not None:
-        return f"POST {path}"
-    prefix = "/update_handlers/" if operation in HANDLER_OPERATIONS else "/sync/"
-    return f"POST {prefix}{operation}"
+    came by when it was served as another operation: an order on the spec's misprinted 2.5 path); None for any
+    other operation."""
+    return sync_request(Operation(operation), received_at(summary)) if operation in FROM_1C else None
 
 
 @dataclass(frozen=True)
@@ -143,7 +133,7 @@ async def log_page(request: Request, session: UISession) -> Response:
     context = {
         "filters": filters,
         "bases": await bases_of(session),
-        "operations": (*TO_1C_OPERATIONS, *FROM_1C_OPERATIONS),
+        "operations": list(Operation),
         "entries": entries,
         "next_before": next_before,
         "more_params": filters.params(),
