@@ -16,6 +16,7 @@ from backend.models import Account, OneCBase
 from backend.onec import BaseClient
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
+from backend.sync.workspace.handlers import Handlers
 
 if TYPE_CHECKING:
     from backend.sync.domain import Domain
@@ -33,6 +34,11 @@ class Workspace:
     def fields(self) -> FieldDirectory:
         """The app's cache of amoCRM fields and users."""
         return self.domain.field_directory
+
+    @property
+    def handlers(self) -> Handlers:
+        """The handler packages page's operations."""
+        return Handlers(self)
 
     async def account(self) -> Account:
         """The account; raises NotFound when it was removed since the session began."""
