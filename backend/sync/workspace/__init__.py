@@ -17,6 +17,7 @@ from backend.onec import BaseClient
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.workspace.handlers import Handlers
+from backend.sync.workspace.rules import Rules
 
 if TYPE_CHECKING:
     from backend.sync.domain import Domain
@@ -39,6 +40,11 @@ class Workspace:
     def handlers(self) -> Handlers:
         """The handler packages page's operations."""
         return Handlers(self)
+
+    @property
+    def rules(self) -> Rules:
+        """The event rules page's operations."""
+        return Rules(self)
 
     async def account(self) -> Account:
         """The account; raises NotFound when it was removed since the session began."""
