@@ -17,6 +17,7 @@ from backend.onec import BaseClient
 from backend.sync.actions import send_counterparty, send_order
 from backend.sync.bases import remember_handlers_version
 from backend.sync.directory import FieldDirectory
+from backend.sync.errors import Conflict
 from backend.sync.operations import RESENDABLE, Operation
 from backend.sync.payloads import corr_table_rows
 
@@ -32,6 +33,14 @@ class Refusal(StrEnum):
     NO_BASE = "no_base"  # the base was unlinked since
     NO_AMO_ID = "no_amo_id"  # the entry does not say which deal, contact or company
     NO_KIND = "no_kind"  # a new_lead entry that does not say contact or company
+
+
+class NotResendable(Conflict):
+    """A log entry that cannot be sent again into 1C; `refusal` says why."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(f"запись журнала нельзя отправить в 1С повторно ({refusal.value})")
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from backend.models import Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
+from backend.sync.log_pages import SHOWN_ERROR_CHARS
 from backend.sync.operations import FROM_1C, INTO_1C, Operation, sync_request
-from backend.ui.settings.log import SHOWN_ERROR_CHARS
 from tests.factories import BASE_AUTH, BASE_PASSWORD
 from tests.ui.conftest import Admin, sync
 
@@ -125,6 +125,16 @@ async def test_a_failed_version_call_is_sent_again(admin: Admin) -> None:
     resent = await admin.post(f"/ui/settings/log/{failed.id}/resend")
     assert resent.status_code == 200 and "версия обработчиков 2.3.1" in resent.text
     assert await SyncLogEntry.filter(operation="get_handlers_version", outcome=Outcome.OK).count() == 1
+
+
+async def test_a_resend_1c_refuses_again_is_502_with_its_words(admin: Admin) -> None:
+    base = await admin.base()
+    admin.onec.fail_next(2, status=503, body="Сервис временно недоступен")
+    assert (await admin.post(f"/ui/settings/bases/{base.id}/check")).status_code == 502
+    failed = await SyncLogEntry.get(operation="get_handlers_version", outcome=Outcome.ERROR)
+    resent = await admin.post(f"/ui/settings/log/{failed.id}/resend")
+    assert resent.status_code == 502 and "Повтор не удался" in resent.text
+    assert "Сервис временно недоступен" in resent.text and "<html" not in resent.text
 
 
 async def test_credentials_1c_echoes_reach_no_page_no_sync_log_entry_and_no_server_log(

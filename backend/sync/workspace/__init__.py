@@ -17,6 +17,7 @@ from backend.onec import BaseClient
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.workspace.handlers import Handlers
+from backend.sync.workspace.log import Log
 from backend.sync.workspace.rules import Rules
 
 if TYPE_CHECKING:
@@ -40,6 +41,11 @@ class Workspace:
     def handlers(self) -> Handlers:
         """The handler packages page's operations."""
         return Handlers(self)
+
+    @property
+    def log(self) -> Log:
+        """The sync log page's operations."""
+        return Log(self)
 
     @property
     def rules(self) -> Rules:
