@@ -18,6 +18,7 @@ from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.workspace.handlers import Handlers
 from backend.sync.workspace.log import Log
+from backend.sync.workspace.mapping import Mapping
 from backend.sync.workspace.rules import Rules
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ class Workspace:
     def log(self) -> Log:
         """The sync log page's operations."""
         return Log(self)
+
+    @property
+    def mapping(self) -> Mapping:
+        """The field correspondence page's operations."""
+        return Mapping(self)
 
     @property
     def rules(self) -> Rules:
