@@ -44,11 +44,6 @@ class Operation(StrEnum):
         return Direction.TO_1C if self in INTO_1C else Direction.FROM_1C
 
     @property
-    def resendable(self) -> bool:
-        """Whether a failed call can be made again from the sync log (only amo1c's own calls can)."""
-        return self in RESENDABLE
-
-    @property
     def method(self) -> Method:
         """The HTTP method 1C calls this operation of the sync API with."""
         return "GET" if self == Operation.CHECK_ACTIVE else "POST"
