@@ -1,8 +1,9 @@
 """Every operation the sync log records: the five calls amo1c makes into 1C (spec section 1) and the calls 1C makes
 to amo1c (spec section 2), with the request each of the latter is served at.
 
-The one list of them: the sync API's route table takes its paths and log names from here, the log page its filter,
-and resending its rule of what can be made again.
+The one list of them: the log page's filter, resending (what can be made again) and the sync API's routes (their
+paths and log names; tests/sync/test_operations.py holds the route table to this list both ways) all name
+operations from here.
 """
 
 from __future__ import annotations
