@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -18,6 +19,7 @@ from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.sync.errors import InvalidInput, TooMany
 
 MAX_MAPPING_ROWS = 500
+MAX_ONEC_FIELD = 255
 _AMO_FIELD_KEY = re.compile(r"(?:p_)?([0-9]{1,18})")
 
 
@@ -30,6 +32,55 @@ class MappingRow:
     amo_field_name: str = ""
     enabled: bool = True
     key: str = field(default="", compare=False)  # 1C's key the row came from, for error messages
+
+
+@dataclass(frozen=True)
+class EditedRow:
+    """A row as an admin typed it: the amoCRM field (None when what was sent is no id), the 1C field, on or off."""
+
+    amo_field_id: int | None
+    onec_field: str
+    enabled: bool
+
+
+class RowProblem(StrEnum):
+    """What can be wrong with a row an admin adds or changes (each has a text in the settings page's language)."""
+
+    UNKNOWN_FIELD = "unknown_field"  # the account has no such amoCRM field (user, for Сотрудник)
+    FIELDS_UNREAD = "fields_unread"  # the account's fields could not be read from amoCRM to check a new choice
+    DUPLICATE = "duplicate"  # another row of the table maps that amoCRM field
+    NO_ONEC_FIELD = "onec_field"
+    ONEC_FIELD_LONG = "onec_field_long"
+    TOO_MANY = "too_many"  # the table holds MAX_MAPPING_ROWS rows already
+
+
+PROBLEM_TEXTS = {
+    RowProblem.UNKNOWN_FIELD: "такого поля нет в amoCRM",
+    RowProblem.FIELDS_UNREAD: "поля amoCRM не прочитать, чтобы проверить выбранное",
+    RowProblem.DUPLICATE: "для этого поля amoCRM строка уже есть: измените её вместо новой",
+    RowProblem.NO_ONEC_FIELD: "укажите поле 1С",
+    RowProblem.ONEC_FIELD_LONG: f"имя поля 1С длиннее {MAX_ONEC_FIELD} символов",
+    RowProblem.TOO_MANY: f"не больше {MAX_MAPPING_ROWS} строк соответствия на сущность",
+}
+
+
+class InvalidRow(InvalidInput):
+    """A row an admin gives breaks the table's rules; `problems` names every field that is wrong (`rows` for the
+    table being full) and what is wrong with it."""
+
+    def __init__(self, problems: dict[str, RowProblem], message: str | None = None) -> None:
+        first = next(iter(problems))
+        super().__init__(first, message or "; ".join(PROBLEM_TEXTS[problem] for problem in problems.values()))
+        self.problems = problems
+
+
+def onec_field_problem(text: str) -> RowProblem | None:
+    """What is wrong with a 1C field's name (None when nothing): the one rule for 1C's rows and an admin's."""
+    if not text.strip():
+        return RowProblem.NO_ONEC_FIELD
+    if len(text) > MAX_ONEC_FIELD:
+        return RowProblem.ONEC_FIELD_LONG
+    return None
 
 
 def rows_from_payload(fields: Mapping[str, Any]) -> list[MappingRow]:
@@ -75,11 +126,12 @@ def _row(key: str, value: Any) -> MappingRow:
 
 
 def _text(key: str, value: Any) -> str:
-    if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    problem = onec_field_problem(text)
+    if problem == RowProblem.NO_ONEC_FIELD:
         raise InvalidInput(key, f'у поля "{key}" должно быть указано имя поля 1С (строка)')
-    text = str(value).strip()
-    if len(text) > 255:
-        raise InvalidInput(key, f'имя поля 1С у "{key}" длиннее 255 символов')
+    if problem == RowProblem.ONEC_FIELD_LONG:
+        raise InvalidInput(key, f'имя поля 1С у "{key}" длиннее {MAX_ONEC_FIELD} символов')
     return text
 
 
@@ -134,8 +186,40 @@ async def listed_rows(base: OneCBase, kind: MappingKind) -> tuple[list[FieldMapp
     return listed, (await rows.count() if len(listed) == MAX_MAPPING_ROWS else len(listed))
 
 
+async def checked_row(
+    base_id: int,
+    kind: MappingKind,
+    edited: EditedRow,
+    known: Mapping[int, str] | None,
+    *,
+    existing: FieldMapping | None = None,
+) -> MappingRow:
+    """The row to store from what an admin typed, the amoCRM field's name taken from `known` (the account's fields
+    of the entity, or users for Сотрудник, by id; None when they could not be read); raises InvalidRow naming every
+    field that is wrong. A stored row may keep its amoCRM field even when amoCRM no longer has it."""
+    problems: dict[str, RowProblem] = {}
+    amo_field_id = edited.amo_field_id
+    name = None if known is None or amo_field_id is None else known.get(amo_field_id)
+    if name is None and existing is not None and amo_field_id == existing.amo_field_id:
+        name = existing.amo_field_name  # kept as it was, even if gone from amoCRM
+    if name is None or amo_field_id is None:
+        problems["amo_field_id"] = RowProblem.FIELDS_UNREAD if known is None else RowProblem.UNKNOWN_FIELD
+    elif await _taken(base_id, kind, amo_field_id, existing):
+        problems["amo_field_id"] = RowProblem.DUPLICATE
+    if (problem := onec_field_problem(edited.onec_field)) is not None:
+        problems["onec_field"] = problem
+    if problems or name is None or amo_field_id is None:
+        raise InvalidRow(problems)
+    return MappingRow(amo_field_id, edited.onec_field, name, edited.enabled)
+
+
+async def _taken(base_id: int, kind: MappingKind, amo_field_id: int, existing: FieldMapping | None) -> bool:
+    rows = FieldMapping.filter(base_id=base_id, kind=kind, amo_field_id=amo_field_id)
+    return await (rows.exclude(id=existing.id) if existing is not None else rows).exists()
+
+
 async def add_row(base: OneCBase, kind: MappingKind, row: MappingRow) -> FieldMapping:
-    """Add one row of `kind` to `base`; raises InvalidInput when that amoCRM field has a row, TooMany when full."""
+    """Add one row of `kind` to `base`; raises InvalidRow when that amoCRM field has a row, TooMany when full."""
     _check_row(row)
     try:
         async with in_transaction():
@@ -150,19 +234,14 @@ async def add_row(base: OneCBase, kind: MappingKind, row: MappingRow) -> FieldMa
                 enabled=row.enabled,
             )
     except IntegrityError:
-        raise InvalidInput("amo_field_id", _duplicate(row)) from None
+        raise _duplicate(row) from None
 
 
 async def change_row(mapping: FieldMapping, row: MappingRow) -> FieldMapping:
-    """Change a stored row; raises InvalidInput when another row of its table already maps that amoCRM field."""
+    """Change a stored row; raises InvalidRow when another row of its table already maps that amoCRM field."""
     _check_row(row)
-    taken = (
-        await FieldMapping.filter(base_id=mapping.base_id, kind=mapping.kind, amo_field_id=row.amo_field_id)
-        .exclude(id=mapping.id)
-        .exists()
-    )
-    if taken:
-        raise InvalidInput("amo_field_id", _duplicate(row))
+    if await _taken(mapping.base_id, MappingKind(mapping.kind), row.amo_field_id, mapping):
+        raise _duplicate(row)
     mapping.amo_field_id = row.amo_field_id
     mapping.amo_field_name = row.amo_field_name[:255]
     mapping.onec_field = row.onec_field
@@ -170,17 +249,16 @@ async def change_row(mapping: FieldMapping, row: MappingRow) -> FieldMapping:
     try:
         await mapping.save()
     except IntegrityError:
-        raise InvalidInput("amo_field_id", _duplicate(row)) from None
+        raise _duplicate(row) from None
     return mapping
 
 
 def _check_row(row: MappingRow) -> None:
-    if not row.onec_field.strip():
-        raise InvalidInput("onec_field", "укажите поле 1С")
-    if len(row.onec_field) > 255:
-        raise InvalidInput("onec_field", "имя поля 1С длиннее 255 символов")
+    if (problem := onec_field_problem(row.onec_field)) is not None:
+        raise InvalidRow({"onec_field": problem})
 
 
-def _duplicate(row: MappingRow) -> str:
+def _duplicate(row: MappingRow) -> InvalidRow:
     name = row.amo_field_name or str(row.amo_field_id)
-    return f"для поля amoCRM «{name}» строка уже есть: измените её вместо новой"
+    message = f"для поля amoCRM «{name}» строка уже есть: измените её вместо новой"
+    return InvalidRow({"amo_field_id": RowProblem.DUPLICATE}, message)

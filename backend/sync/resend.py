@@ -17,10 +17,11 @@ from backend.onec import BaseClient
 from backend.sync.actions import send_counterparty, send_order
 from backend.sync.bases import ask_handlers_version, remember_handlers_version
 from backend.sync.directory import FieldDirectory
+from backend.sync.errors import Conflict
+from backend.sync.operations import RESENDABLE, Operation
 from backend.sync.payloads import corr_table_rows
 
-RESENDABLE = ("get_orders", "new_order", "new_lead", "corr_table", "get_handlers_version")
-NEEDS_AMO_ID = frozenset({"get_orders", "new_order", "new_lead"})
+NEEDS_AMO_ID = frozenset({Operation.GET_ORDERS, Operation.NEW_ORDER, Operation.NEW_LEAD})
 
 
 class Refusal(StrEnum):
@@ -32,6 +33,14 @@ class Refusal(StrEnum):
     NO_BASE = "no_base"  # the base was unlinked since
     NO_AMO_ID = "no_amo_id"  # the entry does not say which deal, contact or company
     NO_KIND = "no_kind"  # a new_lead entry that does not say contact or company
+
+
+class NotResendable(Conflict):
+    """A log entry that cannot be sent again into 1C; `refusal` says why."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(f"запись журнала нельзя отправить в 1С повторно ({refusal.value})")
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ def refusal(entry: SyncLogEntry, base: OneCBase | None) -> Refusal | None:
         return Refusal.NO_BASE
     if entry.operation in NEEDS_AMO_ID and entry.amo_id is None:
         return Refusal.NO_AMO_ID
-    if entry.operation == "new_lead" and counterparty_kind(entry.request_summary) is None:
+    if entry.operation == Operation.NEW_LEAD and counterparty_kind(entry.request_summary) is None:
         return Refusal.NO_KIND
     return None
 
@@ -84,17 +93,17 @@ async def resend(
     """
     operation = entry.operation
     amo_id = int(entry.amo_id) if entry.amo_id is not None else 0
-    if operation == "get_orders":
+    if operation == Operation.GET_ORDERS:
         documents = await onec.get_orders(amo_id)
         return Resent(operation, str(len(documents)))
-    if operation == "new_order":
+    if operation == Operation.NEW_ORDER:
         sent = await send_order(onec, amo, directory, base, amo_id)
         return Resent(operation, sent.link)
-    if operation == "new_lead":
+    if operation == Operation.NEW_LEAD:
         kind = counterparty_kind(entry.request_summary) or EntityKind.CONTACT
         sent = await send_counterparty(onec, amo, directory, base, kind, amo_id)
         return Resent(operation, sent.link)
-    if operation == "corr_table":
+    if operation == Operation.CORR_TABLE:
         version = await onec.corr_table(await corr_table_rows(amo, directory), user_id)
         await remember_handlers_version(base, version)
         return Resent(operation, version)

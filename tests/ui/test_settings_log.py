@@ -10,7 +10,7 @@ import re
 import pytest
 
 from backend.models import Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
-from backend.ui.settings.log import FROM_1C_OPERATIONS, SHOWN_ERROR_CHARS, sync_request_of
+from backend.sync.log_pages import SHOWN_ERROR_CHARS
 from tests.factories import BASE_AUTH, BASE_PASSWORD
 from tests.ui.conftest import Admin, sync
 
@@ -126,6 +126,17 @@ async def test_a_failed_version_call_is_sent_again(admin: Admin) -> None:
     assert await SyncLogEntry.filter(operation="get_handlers_version", outcome=Outcome.OK).count() == 1
 
 
+async def test_a_resend_1c_refuses_again_is_502_with_its_words(admin: Admin) -> None:
+    failed = await SyncLogEntry.create(
+        account_id=admin.account.id, id_base="trade", direction=Direction.TO_1C, operation="get_handlers_version",
+        outcome=Outcome.ERROR,
+    )  # fmt: skip
+    admin.onec.fail_next(1, status=503, body="Сервис временно недоступен")
+    resent = await admin.post(f"/ui/settings/log/{failed.id}/resend")
+    assert resent.status_code == 502 and "<html" not in resent.text
+    assert "Повтор не удался" in resent.text and "Сервис временно недоступен" in resent.text
+
+
 async def test_credentials_1c_echoes_reach_no_page_no_sync_log_entry_and_no_server_log(
     admin: Admin, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -201,15 +212,6 @@ async def test_what_cannot_be_sent_again(admin: Admin) -> None:
     assert refused.status_code == 409 and "база уже отвязана" in refused.text
     assert (await admin.get("/ui/settings/log/987654")).status_code == 404
     assert (await admin.post("/ui/settings/log/987654/resend")).status_code == 404
-
-
-def test_every_logged_1c_operation_names_a_real_sync_endpoint() -> None:
-    from backend.api.routes import sync_routes
-
-    paths = {(method, route.path) for route in sync_routes() for method in (route.methods or ())}  # type: ignore[attr-defined]
-    for operation in FROM_1C_OPERATIONS:
-        method, path = sync_request_of(operation).split(" ")
-        assert (method, path) in paths, operation
 
 
 async def test_log_page_in_english(admin: Admin) -> None:

@@ -9,6 +9,7 @@ client's and the 1C client's.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from backend.amocrm import AmoCRMClient
@@ -18,13 +19,18 @@ from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.workspace.bases import Bases
 from backend.sync.workspace.cards import Cards
+from backend.sync.workspace.handlers import Handlers
+from backend.sync.workspace.log import Log
+from backend.sync.workspace.mapping import Mapping
+from backend.sync.workspace.rules import Rules
 
 if TYPE_CHECKING:
     from backend.sync.domain import Domain
 
 
 class Workspace:
-    """One account's operations; every query it makes is scoped to `account_id`."""
+    """One account's operations; every query it makes is scoped to `account_id`. Each area is made once per
+    workspace (what it reads from amoCRM during a request is kept for that request)."""
 
     def __init__(self, domain: Domain, account_id: int) -> None:
         self.domain = domain
@@ -36,15 +42,35 @@ class Workspace:
         """The app's cache of amoCRM fields and users."""
         return self.domain.field_directory
 
-    @property
+    @cached_property
     def bases(self) -> Bases:
         """The settings' bases and link requests."""
         return Bases(self)
 
-    @property
+    @cached_property
     def cards(self) -> Cards:
         """The card panels' operations."""
         return Cards(self)
+
+    @cached_property
+    def handlers(self) -> Handlers:
+        """The handler packages page's operations."""
+        return Handlers(self)
+
+    @cached_property
+    def log(self) -> Log:
+        """The sync log page's operations."""
+        return Log(self)
+
+    @cached_property
+    def mapping(self) -> Mapping:
+        """The field correspondence page's operations."""
+        return Mapping(self)
+
+    @cached_property
+    def rules(self) -> Rules:
+        """The event rules page's operations."""
+        return Rules(self)
 
     async def account(self) -> Account:
         """The account; raises NotFound when it was removed since the session began."""

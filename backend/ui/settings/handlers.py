@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.sync.errors import NotFound
-from backend.sync.handlers import package_head, package_summaries
+from backend.ui.access import workspace_of
 from backend.ui.settings.common import chosen_base, fragment, section, settings_endpoint
 from backend.ui.tokens import UISession
 
@@ -25,7 +24,8 @@ SHOWN_CHARS = 200_000
 async def handlers_page(request: Request, session: UISession) -> Response:
     """GET /ui/settings/handlers?base=: the base's stored packages, newest first, and what 1C reports."""
     bases, base = await chosen_base(request, session, request.query_params.get("base"))
-    packages = await package_summaries(base, LISTED_VERSIONS) if base is not None else []
+    handlers = workspace_of(request, session).handlers
+    packages = await handlers.packages(base, LISTED_VERSIONS) if base is not None else []
     context = {"bases": bases, "base": base, "packages": packages}
     return section(request, session, "ui/settings/handlers.html", context, tab=TAB)
 
@@ -33,9 +33,7 @@ async def handlers_page(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def package_json(request: Request, session: UISession) -> Response:
     """GET /ui/settings/handlers/{id}: one package's JSON, indented; a larger one's first SHOWN_CHARS as stored."""
-    package = await package_head(session.account_id, int(request.path_params["package_id"]), SHOWN_CHARS)
-    if package is None:
-        raise NotFound
+    package = await workspace_of(request, session).handlers.package(int(request.path_params["package_id"]), SHOWN_CHARS)
     text = package.text if package.cut else _indented(package.text)
     context = {"package": package, "text": text[:SHOWN_CHARS], "cut": package.cut or len(text) > SHOWN_CHARS}
     return fragment(request, session, "ui/settings/handler_json.html", context)

@@ -12,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.amocrm import AmoCRMError
-from backend.models import EventName, EventRule
+from backend.amocrm.errors import AmoCRMError
 from backend.sync.errors import InvalidInput, NotFound
-from backend.sync.rules import check_stage, movable_stages, rules_of, set_rule
+from backend.sync.records import EventName, EventRule
+from backend.ui.access import workspace_of
+from backend.ui.errors import describe
 from backend.ui.i18n import translator
-from backend.ui.settings.common import amocrm_of, form_text, fragment, section, settings_endpoint
+from backend.ui.settings.common import form_text, fragment, number_of, section, settings_endpoint
 from backend.ui.tokens import UISession
 
 TAB = "rules"
@@ -26,17 +27,13 @@ TAB = "rules"
 @settings_endpoint
 async def rules_page(request: Request, session: UISession) -> Response:
     """GET /ui/settings/rules: per pipeline, the five events with their stage and note; 502 if amoCRM fails."""
+    rules = workspace_of(request, session).rules
     try:
-        pipelines = await (await amocrm_of(request, session)).pipelines()
+        pipelines = await rules.pipelines()
     except AmoCRMError as exc:
-        message = translator(session.lang)("settings.amocrm_failed").format(error=exc)
-        return section(request, session, "ui/settings/rules.html", {"error": message}, tab=TAB, status=502)
-    context = {
-        "pipelines": pipelines,
-        "events": list(EventName),
-        "rules": await rules_of(session.account_id),
-        "stages": movable_stages,
-    }
+        status, message = describe(exc, session.lang)
+        return section(request, session, "ui/settings/rules.html", {"error": message}, tab=TAB, status=status)
+    context = {"pipelines": pipelines, "events": list(EventName), "rules": await rules.rules(), "stages": rules.stages}
     return section(request, session, "ui/settings/rules.html", context, tab=TAB)
 
 
@@ -47,25 +44,28 @@ async def rule_save(request: Request, session: UISession) -> Response:
         event = EventName(request.path_params["event"])
     except ValueError:
         raise NotFound from None
-    pipeline_id = int(request.path_params["pipeline_id"])
-    pipelines = await (await amocrm_of(request, session)).pipelines()
-    pipeline = next((item for item in pipelines if item.id == pipeline_id), None)
-    if pipeline is None:
-        raise NotFound
+    rules = workspace_of(request, session).rules
+    pipeline = await rules.pipeline(int(request.path_params["pipeline_id"]))
     form = await request.form()
-    raw_status = form_text(form, "status_id")
     add_note = form.get("add_note") is not None
-    context: dict[str, Any] = {"pipeline": pipeline, "event": event, "stages": movable_stages}
+    context: dict[str, Any] = {"pipeline": pipeline, "event": event, "stages": rules.stages}
     try:
-        status_id = int(raw_status) if raw_status else None
-        check_stage(pipeline, status_id)
-    except (ValueError, InvalidInput):
-        unsaved = EventRule(event_name=event, pipeline_id=pipeline_id, status_id=None, add_note=add_note)
+        rule = await rules.save(event, pipeline, _stage_id(form_text(form, "status_id")), add_note)
+    except InvalidInput as exc:
+        status, _ = describe(exc, session.lang)
+        unsaved = EventRule(event_name=event, pipeline_id=pipeline.id, status_id=None, add_note=add_note)
         context.update(rule=unsaved, error=translator(session.lang)("rules.error.stage"))
-        return fragment(request, session, "ui/settings/rule_row.html", context, status=422)
-    rule = await set_rule(session.account_id, event, pipeline_id, status_id, add_note)
+        return fragment(request, session, "ui/settings/rule_row.html", context, status=status)
     context.update(rule=rule, saved=True)
     return fragment(request, session, "ui/settings/rule_row.html", context)
+
+
+def _stage_id(text: str) -> int | None:
+    """The stage a form names: None (keep the stage) for nothing; raises InvalidInput for what is no id."""
+    stage_id = number_of(text)
+    if text and stage_id is None:
+        raise InvalidInput("status_id", f"«{text[:50]}» не номер этапа")
+    return stage_id
 
 
 routes = [
