@@ -24,6 +24,9 @@ from backend.store import DatabaseTokenStore
 
 LOGIN, PASSWORD = "bench", "bench-password"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{LOGIN}:{PASSWORD}".encode()).decode()}
+# The server operator (AMO1C_ADMIN_*): its /sync/base link is approved at once, as an integrator's would be.
+OPERATOR = ("bench-operator", "bench-operator-password")
+OPERATOR_AUTH = {"Authorization": "Basic " + base64.b64encode(":".join(OPERATOR).encode()).decode()}
 
 
 @dataclass
@@ -58,6 +61,8 @@ async def bench_world(*, fake_rps: int, budget_rps: float) -> AsyncIterator[Benc
             amocrm_client_secret="bench-secret",
             amocrm_base_url="http://amocrm.bench",
             onec_allow_private=True,
+            admin_user=OPERATOR[0],
+            admin_password=OPERATOR[1],
             mode="test",
         )
         fake = FakeAmoCRM(
@@ -92,6 +97,7 @@ async def bench_world(*, fake_rps: int, budget_rps: float) -> AsyncIterator[Benc
                     "param1": LOGIN,
                     "param2": PASSWORD,
                 },
+                headers=OPERATOR_AUTH,
             )
             await asyncio.sleep(1.1)  # OAuth and linking are outside the measured window
             yield bench

@@ -24,7 +24,7 @@ import httpx
 from backend import db
 from backend.testing import postgres as pg
 from backend.testing.workers import ServeWorkers
-from benchmarks.harness import AUTH, LOGIN, PASSWORD
+from benchmarks.harness import AUTH, LOGIN, OPERATOR, OPERATOR_AUTH, PASSWORD
 
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-client-secret-0123456789"
 PUBLIC_URL = "http://127.0.0.1:8000"  # the redirect URI both sides agree on; nothing listens there
@@ -90,6 +90,8 @@ def measure(server: pg.PostgresServer, template: str, fake_url: str, workers: in
         "AMO1C_AMOCRM_CLIENT_SECRET": CLIENT_SECRET,
         "AMO1C_AMOCRM_RPS": str(load.budget_rps),
         "AMO1C_ONEC_ALLOW_PRIVATE": "true",
+        "AMO1C_ADMIN_USER": OPERATOR[0],
+        "AMO1C_ADMIN_PASSWORD": OPERATOR[1],
     }
     try:
         httpx.put(f"{fake_url}/_fake/rps_limit", json={"rps_limit": load.fake_rps}).raise_for_status()
@@ -145,7 +147,7 @@ async def _install(http: httpx.AsyncClient, fake_url: str, worker_url: str) -> i
         "key": created["account_id"], "id_base": "bench", "web_address": "http://1c.bench/hs/x",
         "url_address": "http://1c.bench", "param1": LOGIN, "param2": PASSWORD,
     }  # fmt: skip
-    (await http.post(f"{worker_url}/sync/base", json=base)).raise_for_status()
+    (await http.post(f"{worker_url}/sync/base", json=base, headers=OPERATOR_AUTH)).raise_for_status()
     return int(created["account_id"])
 
 
