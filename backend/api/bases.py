@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.api.calls import Result, SyncCall, answer_logged, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, answer_logged, sync_endpoint
 from backend.api.inputs import Payload
 from backend.models import Account, Direction
 from backend.sync.approval import request_link

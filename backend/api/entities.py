@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from backend.api.calls import Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, sync_endpoint
 from backend.sync.companies import sync_company
 from backend.sync.contacts import CounterpartyInput, contact_input, sync_contact
 from backend.sync.errors import InvalidInput

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from backend.api.calls import Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, sync_endpoint
 from backend.models import EventName
 from backend.sync.errors import InvalidInput
 from backend.sync.events import EventInput, process_event

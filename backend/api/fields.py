@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from backend.api.calls import Handler, Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Handler, Result, SyncCall, sync_endpoint
 from backend.models import MappingKind
 from backend.sync.mapping import check_row_count, replace_rows, rows_from_payload
 from backend.sync.values import check_rows

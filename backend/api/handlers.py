@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from backend.api.calls import Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, sync_endpoint
 from backend.sync.errors import InvalidInput
 from backend.sync.handlers import NO_PACKAGE_VERSION, latest_package, latest_version, store_package
 
