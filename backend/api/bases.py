@@ -8,12 +8,12 @@ from starlette.routing import Route
 
 from backend.api.endpoint import Result, SyncCall, answer_logged, sync_endpoint
 from backend.api.inputs import Payload
-from backend.models import Account, Direction
 from backend.sync.approval import request_link
-from backend.sync.bases import BaseAddress, is_operator
+from backend.sync.bases import BaseAddress, is_active, is_operator
 from backend.sync.domain import Domain
-from backend.sync.errors import InvalidInput, UnknownAccount
+from backend.sync.errors import InvalidInput
 from backend.sync.log import LogRecord
+from backend.sync.records import Direction
 
 
 async def check_active(request: Request) -> Response:
@@ -23,10 +23,7 @@ async def check_active(request: Request) -> Response:
 
     async def work() -> Result:
         log.account_id = Payload(dict(request.query_params)).require_int("key")
-        account = await Account.get_or_none(id=log.account_id)
-        if account is None:
-            raise UnknownAccount(f"аккаунт amoCRM {log.account_id} не найден: установите интеграцию amo1c в amoCRM")
-        return Result(data=account.active)
+        return Result(data=await is_active(log.account_id))
 
     return await answer_logged(services, log, work)
 

@@ -27,9 +27,7 @@ async def clients_contacts(call: SyncCall) -> Result:
         raw=dict(payload.data),
     )
     _require_identity(data, "phone", "email")
-    services = call.services
-    amo = services.amocrm.for_account(call.account)
-    synced = await sync_contact(amo, call.linked_base(), data, services.field_directory)
+    synced = await sync_contact(await call.workspace.amo(), call.linked_base(), data, call.workspace.fields)
     return Result(data=synced.amo_id, amo_id=synced.amo_id, id_1c=data.id_1c, extra={"created": synced.created})
 
 
@@ -50,9 +48,7 @@ async def clients_companies(call: SyncCall) -> Result:
         raw=dict(payload.data),
     )
     _require_identity(data, "inn")
-    services = call.services
-    amo = services.amocrm.for_account(call.account)
-    synced = await sync_company(amo, call.linked_base(), data, services.field_directory)
+    synced = await sync_company(await call.workspace.amo(), call.linked_base(), data, call.workspace.fields)
     return Result(data=synced.amo_id, amo_id=synced.amo_id, id_1c=data.id_1c, extra={"created": synced.created})
 
 
@@ -74,9 +70,7 @@ async def leads(call: SyncCall) -> Result:
         raise InvalidInput("id_1c", 'укажите "id" сделки amoCRM или "id_1c" заказа 1С')
     if data.budget is not None and data.budget < 0:
         raise InvalidInput("budget", 'поле "budget" не может быть отрицательным')
-    services = call.services
-    amo = services.amocrm.for_account(call.account)
-    synced = await sync_lead(amo, call.linked_base(), data, services.field_directory)
+    synced = await sync_lead(await call.workspace.amo(), call.linked_base(), data, call.workspace.fields)
     return Result(data=synced.amo_id, amo_id=synced.amo_id, id_1c=data.id_1c, extra={"created": synced.created})
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from backend.api.endpoint import Result, SyncCall, sync_endpoint
-from backend.models import EventName
 from backend.sync.errors import InvalidInput
 from backend.sync.events import EventInput, process_event
+from backend.sync.records import EventName
 
 
 async def event(call: SyncCall) -> Result:
@@ -30,8 +30,7 @@ async def event(call: SyncCall) -> Result:
         document_name=payload.optional_str("document_name", 500),
         raw=dict(payload.data),
     )
-    amo = call.services.amocrm.for_account(call.account)
-    outcome = await process_event(amo, call.account, call.linked_base(), data)
+    outcome = await process_event(await call.workspace.amo(), call.account, call.linked_base(), data)
     return Result(data=outcome.amo_id, amo_id=outcome.amo_id, id_1c=data.id_1c, extra={"applied": outcome.applied})
 
 

@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from backend.api.inputs import MAX_BODY_BYTES, MAX_ID
-from backend.models import EventName
 from backend.sync.domain import Domain
 from backend.sync.mapping import MAX_MAPPING_ROWS
+from backend.sync.records import EventName
 
 Schema = dict[str, Any]
 SyncAuth = Literal["basic", "none"]
