@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backend.api.auth import basic_credentials
+from backend.api.body import ID_BASE, KEY, read_field
 from backend.api.envelope import error_response, success
 from backend.api.inputs import Payload, check_text, read_json_object
 from backend.sync.access import admit_base, admit_operator
@@ -33,6 +34,7 @@ class SyncCall:
     payload: Payload
     workspace: Workspace
     account: Account
+    id_base: str
     base: Base | None
     credentials: Credentials | None
     log: LogRecord
@@ -104,9 +106,11 @@ def sync_endpoint(
 
         async def work() -> Result:
             payload = await read_json_object(request)
-            log.account_id = payload.require_int("key")
-            log.id_base = payload.require_str("id_base", 100)
-            workspace = services.workspace(log.account_id)
+            account_id: int = read_field(payload, KEY)
+            log.account_id = account_id
+            id_base: str = read_field(payload, ID_BASE)
+            log.id_base = id_base
+            workspace = services.workspace(account_id)
             account = await workspace.active_account()
             credentials = basic_credentials(request)
             settings = services.settings
@@ -116,7 +120,7 @@ def sync_endpoint(
             if needs_base:
                 base = await admit_base(
                     account,
-                    log.id_base,
+                    id_base,
                     services.secrets,
                     credentials,
                     client=client,
@@ -126,7 +130,8 @@ def sync_endpoint(
             check_text(payload)
             if base is not None:
                 await mark_seen(base)
-            return await handler(SyncCall(services, payload, workspace, account, base, credentials, log, client))
+            call = SyncCall(services, payload, workspace, account, id_base, base, credentials, log, client)
+            return await handler(call)
 
         return await answer_logged(services, log, work, client=client)
 

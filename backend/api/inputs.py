@@ -20,6 +20,7 @@ from backend.sync.errors import InvalidInput
 from backend.sync.numbers import NotANumber, OutOfRange, read_decimal, read_integer
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_TEXT = 2000  # the longest text field unless its declaration says otherwise
 MAX_DEPTH = 32  # 1C's bodies are flat; deeper nesting is an error, and unbounded depth exhausts the stack later
 MAX_ID = 2**63 - 1
 # json.loads joins an escaped surrogate pair into one character, so any surrogate left in a str is unpaired.
@@ -166,14 +167,14 @@ class Payload:
             raise InvalidInput(name, f'поле "{name}" вне допустимого диапазона: {result}')
         return result
 
-    def require_str(self, name: str, max_length: int = 2000) -> str:
+    def require_str(self, name: str, max_length: int = MAX_TEXT) -> str:
         """A non-empty string; numbers are accepted and written as text (1C sends ids either way)."""
         value = self.optional_str(name, max_length)
         if value is None:
             raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
         return value
 
-    def optional_str(self, name: str, max_length: int = 2000) -> str | None:
+    def optional_str(self, name: str, max_length: int = MAX_TEXT) -> str | None:
         """Like require_str, but a missing, null or empty field is None."""
         value = self._raw(name)
         if value is None:
@@ -186,6 +187,16 @@ class Payload:
         if len(text) > max_length:
             raise InvalidInput(name, f'поле "{name}" длиннее {max_length} символов')
         return text
+
+    def optional_password(self, name: str) -> str | None:
+        """A password exactly as sent (spaces may be part of it), a number written as text; None when missing, null
+        or empty. The error does not echo the value."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise InvalidInput(name, f'поле "{name}" должно быть строкой')
+        return str(value)
 
     def optional_decimal(self, name: str) -> Decimal | None:
         """A sum: a JSON number or a string like "1 500,50" (spaces, no-break spaces, decimal comma)."""
