@@ -47,8 +47,8 @@ class Field:
 
 @dataclasses.dataclass(frozen=True)
 class Body:
-    """The base of every body declaration; `key` and `id_base` are the endpoint wrapper's and are declared by
-    none of them."""
+    """The base of every body declaration; none declares `key` or `id_base`, which the endpoint wrapper reads
+    (KEY, ID_BASE) before the caller is admitted."""
 
     note: ClassVar[str | None] = None  # what the document says of the whole body (Russian / English)
     mapped: ClassVar[bool] = False  # other keys are 1C fields of the correspondence table and `p_<amoCRM field id>`
@@ -56,7 +56,8 @@ class Body:
 
 @dataclasses.dataclass(frozen=True)
 class BaseRequest(Body):
-    """The body of a call about its base alone (2.8, 2.9): nothing beyond `key` and `id_base`."""
+    """The body of a call about its base alone (2.8, 2.9): nothing beyond `key` and `id_base` (not to be confused
+    with sync.records.BaseRequest, a link awaiting approval)."""
 
 
 B = TypeVar("B", bound=Body)

@@ -145,15 +145,8 @@ class Payload:
             return None
         return value
 
-    def require_int(self, name: str) -> int:
-        """An integer id, also when sent as a string ("31 000 001") or as 5.0."""
-        value = self.optional_int(name)
-        if value is None:
-            raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
-        return value
-
     def optional_int(self, name: str) -> int | None:
-        """Like require_int, but a missing, null or empty field is None."""
+        """An integer id, also when sent as a string ("31 000 001") or as 5.0; None when missing, null or empty."""
         value = self._raw(name)
         if value is None:
             return None
@@ -167,15 +160,9 @@ class Payload:
             raise InvalidInput(name, f'поле "{name}" вне допустимого диапазона: {result}')
         return result
 
-    def require_str(self, name: str, max_length: int = MAX_TEXT) -> str:
-        """A non-empty string; numbers are accepted and written as text (1C sends ids either way)."""
-        value = self.optional_str(name, max_length)
-        if value is None:
-            raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
-        return value
-
     def optional_str(self, name: str, max_length: int = MAX_TEXT) -> str | None:
-        """Like require_str, but a missing, null or empty field is None."""
+        """A string, trimmed; numbers are taken and written as text (1C sends ids either way); None when missing,
+        null or empty."""
         value = self._raw(name)
         if value is None:
             return None
