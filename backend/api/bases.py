@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backend.api.calls import Result, SyncCall, answer_logged, sync_endpoint
+from backend.api.body import KEY, Body, Kind, declared, read_body, read_field
+from backend.api.endpoint import Result, SyncCall, answer_logged, sync_endpoint
 from backend.api.inputs import Payload
-from backend.models import Account, Direction
 from backend.sync.approval import request_link
-from backend.sync.bases import BaseAddress, is_operator
+from backend.sync.bases import BaseAddress, is_active, is_operator
 from backend.sync.domain import Domain
-from backend.sync.errors import InvalidInput, UnknownAccount
 from backend.sync.log import LogRecord
+from backend.sync.records import Direction
 
 
 async def check_active(request: Request) -> Response:
@@ -22,25 +24,30 @@ async def check_active(request: Request) -> Response:
     log = LogRecord(direction=Direction.FROM_1C, operation="check_active", summary=dict(request.query_params))
 
     async def work() -> Result:
-        log.account_id = Payload(dict(request.query_params)).require_int("key")
-        account = await Account.get_or_none(id=log.account_id)
-        if account is None:
-            raise UnknownAccount(f"аккаунт amoCRM {log.account_id} не найден: установите интеграцию amo1c в amoCRM")
-        return Result(data=account.active)
+        log.account_id = read_field(Payload(dict(request.query_params)), KEY)
+        return Result(data=await is_active(log.account_id))
 
     return await answer_logged(services, log, work)
 
 
+@dataclass(frozen=True)
+class LinkBaseRequest(Body):
+    """2.2's body: where the base's handlers and server are, and its credentials."""
+
+    web_address: str = declared(Kind.ADDRESS, required=True, description="Адрес обработчиков 1С / 1C handlers URL")
+    url_address: str = declared(Kind.ADDRESS, required=True, description="Адрес сервера 1С / 1C server URL")
+    param1: str = declared(Kind.TEXT, required=True, max_length=255, description="Логин 1С / 1C login")
+    param2: str = declared(
+        Kind.PASSWORD,
+        required=True,
+        description="Пароль 1С, хранится зашифрованным, как передан / 1C password, stored encrypted",
+    )
+
+
 async def link(call: SyncCall) -> Result:
     """POST /sync/base: link a new base, or change a linked one (with its current credentials)."""
-    payload = call.payload
-    address = BaseAddress(
-        id_base=payload.require_str("id_base", 100),
-        web_address=payload.require_str("web_address"),
-        url_address=payload.require_str("url_address"),
-        param1=payload.require_str("param1", 255),
-        param2=_require_password(payload),
-    )
+    body = read_body(LinkBaseRequest, call.payload)
+    address = BaseAddress(call.id_base, body.web_address, body.url_address, body.param1, body.param2)
     settings = call.services.settings
     outcome = await request_link(
         call.account,
@@ -54,15 +61,6 @@ async def link(call: SyncCall) -> Result:
     if outcome.request is not None:
         return Result(data=None, extra={"awaiting_approval": outcome.request.id})
     return Result(data=None, extra={"base": outcome.base.id if outcome.base else None})
-
-
-def _require_password(payload: Payload) -> str:
-    value = payload.data.get("param2")
-    if value is None or value == "":
-        raise InvalidInput("param2", 'не заполнено обязательное поле "param2"')
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise InvalidInput("param2", 'поле "param2" должно быть строкой')
-    return str(value)  # a password is kept exactly as sent: no trimming
 
 
 routes = [

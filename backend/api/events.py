@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from starlette.routing import Route
 
-from backend.api.calls import Result, SyncCall, sync_endpoint
-from backend.models import EventName
-from backend.sync.errors import InvalidInput
+from backend.api.body import Body, Kind, declared, read_body
+from backend.api.endpoint import Result, SyncCall, sync_endpoint
+from backend.api.entities import ORDER_NOTE
 from backend.sync.events import EventInput, process_event
+from backend.sync.records import EventName
+
+
+@dataclass(frozen=True)
+class EventRequest(Body):
+    """2.6's body: the event, the deal or order it is about, and the note's sums and document."""
+
+    note = ORDER_NOTE
+
+    event_name: EventName = declared(Kind.EVENT, required=True)
+    id: int | None = declared(Kind.ID)
+    id_1c: str | None = declared(Kind.TEXT, max_length=100)
+    sum: Decimal | None = declared(Kind.SUM)
+    debt_sum: Decimal | None = declared(Kind.SUM)
+    document_name: str | None = declared(Kind.TEXT, max_length=500)
 
 
 async def event(call: SyncCall) -> Result:
     """Apply the event to its deal (once) and answer the deal's id."""
-    payload = call.payload
-    name = payload.require_str("event_name")
-    try:
-        event_name = EventName(name.lower())
-    except ValueError:
-        allowed = ", ".join(item.value for item in EventName)
-        raise InvalidInput(
-            "event_name", f'поле "event_name": неизвестное событие "{name}", допустимы {allowed}'
-        ) from None
+    body = read_body(EventRequest, call.payload)
     data = EventInput(
-        event_name=event_name,
-        amo_id=payload.optional_int("id"),
-        id_1c=payload.optional_str("id_1c", 100),
-        sum=payload.optional_decimal("sum"),
-        debt_sum=payload.optional_decimal("debt_sum"),
-        document_name=payload.optional_str("document_name", 500),
-        raw=dict(payload.data),
+        event_name=body.event_name,
+        amo_id=body.id,
+        id_1c=body.id_1c,
+        sum=body.sum,
+        debt_sum=body.debt_sum,
+        document_name=body.document_name,
+        raw=dict(call.payload.data),
     )
-    amo = call.services.amocrm.for_account(call.account)
-    outcome = await process_event(amo, call.account, call.linked_base(), data)
+    outcome = await process_event(await call.workspace.amo(), call.account, call.linked_base(), data)
     return Result(data=outcome.amo_id, amo_id=outcome.amo_id, id_1c=data.id_1c, extra={"applied": outcome.applied})
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from backend.api.calls import Handler, Result, SyncCall, sync_endpoint
-from backend.models import MappingKind
+from backend.api.endpoint import Handler, Result, SyncCall, sync_endpoint
 from backend.sync.mapping import check_row_count, replace_rows, rows_from_payload
+from backend.sync.records import MappingKind
 from backend.sync.values import check_rows
 
 ENVELOPE_KEYS = frozenset({"key", "id_base"})
@@ -21,8 +21,7 @@ def save_fields(kind: MappingKind) -> Handler:
         fields = {key: value for key, value in call.payload.data.items() if key not in ENVELOPE_KEYS}
         rows = rows_from_payload(fields)
         check_row_count(len(rows))  # before asking amoCRM about any of them
-        services = call.services
-        await check_rows(services.amocrm.for_account(call.account), services.field_directory, kind, rows)
+        await check_rows(await call.workspace.amo(), call.workspace.fields, kind, rows)
         stored = await replace_rows(call.linked_base(), kind, rows)
         return Result(data=None, extra={"rows": stored})
 

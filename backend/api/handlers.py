@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from starlette.routing import Route
 
-from backend.api.calls import Result, SyncCall, sync_endpoint
-from backend.sync.errors import InvalidInput
+from backend.api.body import Body, Kind, declared, read_body
+from backend.api.endpoint import Result, SyncCall, sync_endpoint
 from backend.sync.handlers import NO_PACKAGE_VERSION, latest_package, latest_version, store_package
+
+
+@dataclass(frozen=True)
+class SetHandlersRequest(Body):
+    """2.10's body: the package to store."""
+
+    handlers: Any = declared(
+        Kind.JSON,
+        required=True,
+        description=(
+            "JSON с обработчиками 1С — любое непустое значение, хранится и отдаётся как есть / "
+            "the handlers package, any non-empty JSON, returned as stored"
+        ),
+    )
 
 
 async def actual_version(call: SyncCall) -> Result:
@@ -25,10 +42,8 @@ async def actual_handlers(call: SyncCall) -> Result:
 
 async def set_handlers(call: SyncCall) -> Result:
     """Store the body's `handlers` as the base's next version (admin Basic Auth checked by the wrapper)."""
-    handlers = call.payload.optional_object("handlers")
-    if handlers is None or handlers == "" or handlers == {} or handlers == []:
-        raise InvalidInput("handlers", 'не заполнено обязательное поле "handlers"')
-    package = await store_package(call.linked_base(), handlers)
+    body = read_body(SetHandlersRequest, call.payload)
+    package = await store_package(call.linked_base(), body.handlers)
     return Result(data={"version": package.version})
 
 

@@ -10,19 +10,17 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
 
 from backend.api.envelope import BodyTooLarge
 from backend.sync.errors import InvalidInput
+from backend.sync.numbers import NotANumber, OutOfRange, read_decimal, read_integer
 
 MAX_BODY_BYTES = 1024 * 1024
-# Spaces 1C and spreadsheets put inside numbers: plain, no-break, narrow no-break, thin, apostrophe separators.
-_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']")
-_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
-_DECIMAL = re.compile(r"[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)")
+MAX_TEXT = 2000  # the longest text field unless its declaration says otherwise
 MAX_DEPTH = 32  # 1C's bodies are flat; deeper nesting is an error, and unbounded depth exhausts the stack later
 MAX_ID = 2**63 - 1
 # json.loads joins an escaped surrogate pair into one character, so any surrogate left in a str is unpaired.
@@ -147,41 +145,24 @@ class Payload:
             return None
         return value
 
-    def require_int(self, name: str) -> int:
-        """An integer id, also when sent as a string ("31 000 001") or as 5.0."""
-        value = self.optional_int(name)
-        if value is None:
-            raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
-        return value
-
     def optional_int(self, name: str) -> int | None:
-        """Like require_int, but a missing, null or empty field is None."""
+        """An integer id, also when sent as a string ("31 000 001") or as 5.0; None when missing, null or empty."""
         value = self._raw(name)
         if value is None:
             return None
         if isinstance(value, bool):
             raise InvalidInput(name, f'поле "{name}" должно быть целым числом, получено {json.dumps(value)}')
-        if isinstance(value, int):
-            result = value
-        elif isinstance(value, float) and value.is_integer():
-            result = int(value)
-        elif isinstance(value, str) and _INTEGER.fullmatch(_NUMBER_SPACES.sub("", value)):
-            result = int(_NUMBER_SPACES.sub("", value))
-        else:
-            raise InvalidInput(name, f'поле "{name}" должно быть целым числом, получено {_shown(value)}')
+        try:
+            result = _integer(value)
+        except NotANumber:
+            raise InvalidInput(name, f'поле "{name}" должно быть целым числом, получено {_shown(value)}') from None
         if not 0 <= result <= MAX_ID:
             raise InvalidInput(name, f'поле "{name}" вне допустимого диапазона: {result}')
         return result
 
-    def require_str(self, name: str, max_length: int = 2000) -> str:
-        """A non-empty string; numbers are accepted and written as text (1C sends ids either way)."""
-        value = self.optional_str(name, max_length)
-        if value is None:
-            raise InvalidInput(name, f'не заполнено обязательное поле "{name}"')
-        return value
-
-    def optional_str(self, name: str, max_length: int = 2000) -> str | None:
-        """Like require_str, but a missing, null or empty field is None."""
+    def optional_str(self, name: str, max_length: int = MAX_TEXT) -> str | None:
+        """A string, trimmed; numbers are taken and written as text (1C sends ids either way); None when missing,
+        null or empty."""
         value = self._raw(name)
         if value is None:
             return None
@@ -194,6 +175,16 @@ class Payload:
             raise InvalidInput(name, f'поле "{name}" длиннее {max_length} символов')
         return text
 
+    def optional_password(self, name: str) -> str | None:
+        """A password exactly as sent (spaces may be part of it), a number written as text; None when missing, null
+        or empty. The error does not echo the value."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise InvalidInput(name, f'поле "{name}" должно быть строкой')
+        return str(value)
+
     def optional_decimal(self, name: str) -> Decimal | None:
         """A sum: a JSON number or a string like "1 500,50" (spaces, no-break spaces, decimal comma)."""
         value = self._raw(name)
@@ -201,22 +192,31 @@ class Payload:
             return None
         if isinstance(value, bool):
             raise InvalidInput(name, f'поле "{name}" должно быть числом, получено {json.dumps(value)}')
-        if isinstance(value, int | float):
-            result = Decimal(str(value))
-        elif isinstance(value, str) and _DECIMAL.fullmatch(compact := _NUMBER_SPACES.sub("", value)):
-            result = Decimal(compact.replace(",", "."))
-        else:
-            raise InvalidInput(name, f'поле "{name}" должно быть числом, получено {_shown(value)}')
         try:
-            if not result.is_finite() or abs(result) >= Decimal(10) ** 15:
-                raise InvalidOperation
-        except InvalidOperation:
+            if isinstance(value, str):
+                return read_decimal(value)
+            if isinstance(value, int | float):
+                return read_decimal(str(value), scientific=True)  # Python writes a large float as 1e+20
+            raise NotANumber(value)
+        except NotANumber:
+            raise InvalidInput(name, f'поле "{name}" должно быть числом, получено {_shown(value)}') from None
+        except OutOfRange:
             raise InvalidInput(name, f'поле "{name}" вне допустимого диапазона') from None
-        return result
 
     def optional_object(self, name: str) -> Any:
         """Any JSON value (object, list, …) as sent; None when missing or null."""
         return self.data.get(name)
+
+
+def _integer(value: Any) -> int:
+    """An integer JSON value, an integral float (5.0) or 1C's digit text; raises NotANumber."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return read_integer(value)
+    raise NotANumber(value)
 
 
 def _number_text(value: int | float) -> str:

@@ -10,7 +10,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backend.amocrm import AmoCRMClient, CustomField, FieldValue
@@ -18,6 +17,7 @@ from backend.models import MappingKind, OneCBase
 from backend.sync.directory import ENTITY_OF_KIND, AmoEntity, FieldDirectory
 from backend.sync.errors import InvalidInput
 from backend.sync.mapping import MappingRow, enabled_rows
+from backend.sync.numbers import read_decimal
 
 NUMERIC = frozenset({"numeric", "price", "monetary"})
 CHOICES = frozenset({"select", "radiobutton", "multiselect", "category"})
@@ -25,9 +25,7 @@ DATES = frozenset({"date", "date_time", "birthday"})
 TRUE = frozenset({"1", "true", "yes", "да", "истина"})
 FALSE = frozenset({"0", "false", "no", "нет", "ложь"})
 ENTITY_NAMES = {"contacts": "контактов", "companies": "компаний", "leads": "сделок"}
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _P_KEY = re.compile(r"p_[0-9]{1,18}")
-MAX_NUMBER = Decimal(10) ** 15  # amoCRM numeric fields hold ordinary amounts; anything larger is a mistake
 
 
 @dataclass
@@ -119,10 +117,8 @@ def convert(definition: CustomField, text: str, key: str) -> FieldValue:
     kind = definition.type
     if kind in NUMERIC:
         try:
-            number = Decimal(_SPACES.sub("", text).replace(",", "."))
-            if not number.is_finite() or abs(number) >= MAX_NUMBER:
-                raise InvalidOperation
-        except ArithmeticError:  # InvalidOperation, and Overflow from abs() of an exponent like 1e1000000
+            number = read_decimal(text, scientific=True)
+        except ValueError:  # NotANumber or OutOfRange: to 1C's programmer both say "not a usable number"
             raise InvalidInput(key, f'поле "{key}" ({definition.name}) должно быть числом, получено "{text}"') from None
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == "checkbox":

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from backend.amocrm import AmoCRMClient
 from backend.models import Account, OneCBase
 from backend.onec import BaseClient
+from backend.sync.bases import get_active_account
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.workspace.bases import Bases
@@ -78,6 +79,12 @@ class Workspace:
             self._account = await Account.get_or_none(id=self.account_id)
             if self._account is None:
                 raise NotFound(f"аккаунт amoCRM {self.account_id} не найден")
+        return self._account
+
+    async def active_account(self) -> Account:
+        """The account while its integration is installed and active (the sync API's calls need that); raises
+        UnknownAccount or AccessDenied."""
+        self._account = await get_active_account(self.account_id)
         return self._account
 
     async def amo(self) -> AmoCRMClient:

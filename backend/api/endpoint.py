@@ -11,31 +11,36 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backend.api.auth import basic_credentials
+from backend.api.body import ID_BASE, KEY, read_field
 from backend.api.envelope import error_response, success
 from backend.api.inputs import Payload, check_text, read_json_object
-from backend.models import Account, Direction, OneCBase
 from backend.sync.access import admit_base, admit_operator
-from backend.sync.bases import Credentials, get_active_account, mark_seen
+from backend.sync.bases import Credentials, mark_seen
 from backend.sync.domain import Domain
 from backend.sync.errors import AuthenticationRequired, TooManyAttempts
 from backend.sync.log import LogRecord
+from backend.sync.records import Account, Base, Direction
+from backend.sync.workspace import Workspace
 
 Auth = Literal["base", "admin", "none"]
 
 
 @dataclass
 class SyncCall:
-    """One sync API call being handled: its payload, account, base and what goes into the sync log."""
+    """One sync API call being handled: its payload, account (and its workspace), base and what goes into the sync
+    log."""
 
     services: Domain
     payload: Payload
+    workspace: Workspace
     account: Account
-    base: OneCBase | None
+    id_base: str
+    base: Base | None
     credentials: Credentials | None
     log: LogRecord
     client: str = ""
 
-    def linked_base(self) -> OneCBase:
+    def linked_base(self) -> Base:
         """The base the call names (endpoints declared with a base always have one)."""
         assert self.base is not None, "endpoint declared without a base"
         return self.base
@@ -101,9 +106,12 @@ def sync_endpoint(
 
         async def work() -> Result:
             payload = await read_json_object(request)
-            log.account_id = payload.require_int("key")
-            log.id_base = payload.require_str("id_base", 100)
-            account = await get_active_account(log.account_id)
+            account_id: int = read_field(payload, KEY)
+            log.account_id = account_id
+            id_base: str = read_field(payload, ID_BASE)
+            log.id_base = id_base
+            workspace = services.workspace(account_id)
+            account = await workspace.active_account()
             credentials = basic_credentials(request)
             settings = services.settings
             if auth == "admin":
@@ -112,7 +120,7 @@ def sync_endpoint(
             if needs_base:
                 base = await admit_base(
                     account,
-                    log.id_base,
+                    id_base,
                     services.secrets,
                     credentials,
                     client=client,
@@ -122,7 +130,8 @@ def sync_endpoint(
             check_text(payload)
             if base is not None:
                 await mark_seen(base)
-            return await handler(SyncCall(services, payload, account, base, credentials, log, client))
+            call = SyncCall(services, payload, workspace, account, id_base, base, credentials, log, client)
+            return await handler(call)
 
         return await answer_logged(services, log, work, client=client)
 
