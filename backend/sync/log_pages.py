@@ -16,6 +16,7 @@ from tortoise.queryset import QuerySet
 from backend.models import Direction, OneCBase, Outcome, SyncLogEntry
 from backend.sync.errors import NotFound
 from backend.sync.log import mask, masked_error, received_at
+from backend.sync.numbers import id_of
 from backend.sync.operations import FROM_1C, Operation, sync_request
 from backend.sync.resend import Refusal, refusal
 from backend.textsql import Head
@@ -28,7 +29,6 @@ DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary")
 # An error is stored whole and may be long (1C's answer, a request's text echoed back): pages read only its start.
 LISTED_ERROR_CHARS = 140
 SHOWN_ERROR_CHARS = 20_000
-MAX_ID_DIGITS = 18  # a longer number fits no id column
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class LogFilter:
 
     def query(self, account_id: int) -> QuerySet[SyncLogEntry]:
         """The account's entries these filters let through (not ordered, not limited)."""
-        if (amo_id := id_number(self.q)) is not None:
+        if (amo_id := id_of(self.q)) is not None:
             # each side of the OR names the account, so SQLite answers it from the two indexes, not by a scan
             entries = SyncLogEntry.filter(
                 Q(account_id=account_id, amo_id=amo_id) | Q(account_id=account_id, id_1c=self.q)
@@ -102,12 +102,6 @@ class LoggedCall:
     refusal: Refusal | None
     sync_request: str | None
     received_at: str | None
-
-
-def id_number(text: str) -> int | None:
-    """`text` as an id when it is 1 to MAX_ID_DIGITS ASCII digits, else None ("²".isdigit() holds but int("²")
-    raises); raises nothing."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
 
 
 async def log_page(account_id: int, filters: LogFilter, before: int | None) -> LogPage:

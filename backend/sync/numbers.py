@@ -14,6 +14,15 @@ _PLAIN_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 MAX_MAGNITUDE = Decimal(10) ** 15  # sums and amoCRM numeric fields hold ordinary amounts; anything larger is a mistake
 
 
+MAX_ID_DIGITS = 18  # a longer number fits no id column
+
+
+def id_of(text: str) -> int | None:
+    """`text` as an id (or a revision) when it is 1 to MAX_ID_DIGITS ASCII digits, else None; raises nothing
+    ("²".isdigit() holds but int("²") raises)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+
+
 class NotANumber(ValueError):
     """The text is not a number in a form the reading accepts."""
 

@@ -18,6 +18,7 @@ from backend.onec import BaseClient
 from backend.sync.bases import get_active_account
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
+from backend.sync.numbers import id_of
 from backend.sync.workspace.bases import Bases
 from backend.sync.workspace.cards import Cards
 from backend.sync.workspace.handlers import Handlers
@@ -104,13 +105,8 @@ class Workspace:
     async def base(self, base_id: Any) -> OneCBase:
         """The account's base with this id (a number, or its text from a URL); raises NotFound for anything else,
         another account's base included."""
-        wanted = int(base_id) if isinstance(base_id, int) or (isinstance(base_id, str) and _is_id(base_id)) else None
+        wanted = base_id if isinstance(base_id, int) else id_of(base_id) if isinstance(base_id, str) else None
         base = await OneCBase.get_or_none(id=wanted, account_id=self.account_id) if wanted is not None else None
         if base is None:
             raise NotFound  # the page says so in the viewer's language
         return base
-
-
-def _is_id(text: str) -> bool:
-    """1 to 18 ASCII digits ("²".isdigit() holds but int("²") raises; a longer number fits no column)."""
-    return text.isascii() and text.isdigit() and len(text) <= 18

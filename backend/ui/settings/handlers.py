@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.ui.access import workspace_of
-from backend.ui.settings.common import chosen_base, fragment, section, settings_endpoint
+from backend.ui.settings.common import fragment, section, settings_endpoint
 from backend.ui.tokens import UISession
 
 TAB = "handlers"
@@ -23,7 +23,7 @@ SHOWN_CHARS = 200_000
 @settings_endpoint
 async def handlers_page(request: Request, session: UISession) -> Response:
     """GET /ui/settings/handlers?base=: the base's stored packages, newest first, and what 1C reports."""
-    bases, base = await chosen_base(request, session, request.query_params.get("base"))
+    bases, base = await workspace_of(request, session).bases.chosen(request.query_params.get("base"))
     handlers = workspace_of(request, session).handlers
     packages = await handlers.packages(base, LISTED_VERSIONS) if base is not None else []
     context = {"bases": bases, "base": base, "packages": packages}

@@ -14,11 +14,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.sync.log_pages import LogFilter
+from backend.sync.numbers import id_of
 from backend.sync.operations import Operation
 from backend.sync.resend import NotResendable
 from backend.ui.access import workspace_of
 from backend.ui.errors import describe, handled
-from backend.ui.settings.common import bases_of, fragment, number_of, section, settings_endpoint
+from backend.ui.settings.common import fragment, section, settings_endpoint
 from backend.ui.tokens import UISession
 
 TAB = "log"
@@ -31,7 +32,7 @@ async def log_page(request: Request, session: UISession) -> Response:
     page = await workspace_of(request, session).log.page(filters)
     context = {
         "filters": filters,
-        "bases": await bases_of(session),
+        "bases": await workspace_of(request, session).bases.listed(),
         "operations": list(Operation),
         "entries": page.entries,
         "next_before": page.next_before,
@@ -44,7 +45,7 @@ async def log_page(request: Request, session: UISession) -> Response:
 async def log_entries(request: Request, session: UISession) -> Response:
     """GET /ui/settings/log/entries?…&before=: the results table for new filters, or the rows after `before`."""
     filters = LogFilter.read(request.query_params)
-    before = number_of(request.query_params.get("before", ""))
+    before = id_of(request.query_params.get("before", ""))
     page = await workspace_of(request, session).log.page(filters, before)
     context = {"entries": page.entries, "next_before": page.next_before, "more_params": filters.params()}
     template = "ui/settings/log_rows.html" if before is not None else "ui/settings/log_results.html"

@@ -19,21 +19,13 @@ from backend.onec.errors import OneCError
 from backend.pages import Lang
 from backend.sync.errors import NotFound
 from backend.sync.mapping import MAX_MAPPING_ROWS, EditedRow, InvalidRow, RowProblem
+from backend.sync.numbers import id_of
 from backend.sync.records import MappingKind, MappingRow
 from backend.sync.workspace.mapping import Choice, Mapping
 from backend.ui.access import workspace_of
 from backend.ui.errors import describe
 from backend.ui.i18n import translator
-from backend.ui.settings.common import (
-    base_of,
-    chosen_base,
-    form_again,
-    form_text,
-    fragment,
-    number_of,
-    section,
-    settings_endpoint,
-)
+from backend.ui.settings.common import form_again, form_text, fragment, section, settings_endpoint
 from backend.ui.tokens import UISession
 
 TAB = "mapping"
@@ -81,7 +73,7 @@ async def mapping_reload(request: Request, session: UISession) -> Response:
 async def _mapping_section(
     request: Request, session: UISession, requested_base: str | None, requested_kind: str | None
 ) -> Response:
-    bases, base = await chosen_base(request, session, requested_base)
+    bases, base = await workspace_of(request, session).bases.chosen(requested_base)
     kind = kind_of(requested_kind)
     context: dict[str, Any] = {"bases": bases, "base": base, "kind": kind, "kinds": list(MappingKind), "values": {}}
     if base is not None:
@@ -129,7 +121,7 @@ async def row_edit(request: Request, session: UISession) -> Response:
 async def row_add(request: Request, session: UISession) -> Response:
     """POST /ui/settings/mapping/rows: add a row; the view row (200), the add form with what to fix (422), 502."""
     form = await request.form()
-    base = await base_of(request, session, form.get("base"))
+    base = await workspace_of(request, session).base(form.get("base"))
     kind = kind_of(form_text(form, "kind"))
     mapping = workspace_of(request, session).mapping
     choices, failure = await _choices_or_failure(mapping, kind)
@@ -176,7 +168,7 @@ async def row_delete(request: Request, session: UISession) -> Response:
 async def send_table(request: Request, session: UISession) -> Response:
     """POST /ui/settings/mapping/send: send the account's fields and users to 1C (`corr_table`); 200 or 502."""
     form = await request.form()
-    base = await base_of(request, session, form.get("base"))
+    base = await workspace_of(request, session).base(form.get("base"))
     try:
         sent = await workspace_of(request, session).mapping.send_table(base, session.user_id or None)
     except OneCError as exc:  # 1C's refusal is said where the result goes; amoCRM's is the section's problem
@@ -188,7 +180,7 @@ async def send_table(request: Request, session: UISession) -> Response:
 def _edited_row(form: FormData) -> tuple[EditedRow, dict[str, Any]]:
     """The row a form describes, and its values as the form shows them again."""
     raw_id = form_text(form, "amo_field_id")
-    edited = EditedRow(number_of(raw_id), form_text(form, "onec_field"), form.get("enabled") is not None)
+    edited = EditedRow(id_of(raw_id), form_text(form, "onec_field"), form.get("enabled") is not None)
     values = {
         "amo_field_id": raw_id if edited.amo_field_id is None else edited.amo_field_id,
         "onec_field": edited.onec_field,

@@ -11,11 +11,12 @@ from starlette.routing import Route
 
 from backend.sync.approval import RequestGone
 from backend.sync.errors import Conflict, RequestReplaced
+from backend.sync.numbers import id_of
 from backend.ui.access import workspace_of
 from backend.ui.errors import describe
 from backend.ui.i18n import translator
 from backend.ui.settings.bases import bases_section
-from backend.ui.settings.common import form_text, fragment, number_of, settings_endpoint
+from backend.ui.settings.common import form_text, fragment, settings_endpoint
 from backend.ui.tokens import UISession
 
 
@@ -29,7 +30,7 @@ async def request_approve(request: Request, session: UISession) -> Response:
     request_id = int(request.path_params["request_id"])
     bases = workspace_of(request, session).bases
     try:
-        base = await bases.approve(request_id, number_of(revision) or 0)
+        base = await bases.approve(request_id, id_of(revision) or 0)
     except RequestReplaced as exc:
         current = next((item for item in await bases.requests() if item.request.id == request_id), None)
         if current is None:  # replaced, then decided or expired

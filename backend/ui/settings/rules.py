@@ -14,11 +14,12 @@ from starlette.routing import Route
 
 from backend.amocrm.errors import AmoCRMError
 from backend.sync.errors import InvalidInput, NotFound
+from backend.sync.numbers import id_of
 from backend.sync.records import EventName, EventRule
 from backend.ui.access import workspace_of
 from backend.ui.errors import describe
 from backend.ui.i18n import translator
-from backend.ui.settings.common import form_text, fragment, number_of, section, settings_endpoint
+from backend.ui.settings.common import form_text, fragment, section, settings_endpoint
 from backend.ui.tokens import UISession
 
 TAB = "rules"
@@ -62,7 +63,7 @@ async def rule_save(request: Request, session: UISession) -> Response:
 
 def _stage_id(text: str) -> int | None:
     """The stage a form names: None (keep the stage) for nothing; raises InvalidInput for what is no id."""
-    stage_id = number_of(text)
+    stage_id = id_of(text)
     if text and stage_id is None:
         raise InvalidInput("status_id", f"«{text[:50]}» не номер этапа")
     return stage_id
