@@ -9,12 +9,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.api.body import KEY, Body, Kind, declared, read_body, read_field
-from backend.api.endpoint import Result, SyncCall, answer_logged, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, answer_logged, sync_route
 from backend.api.inputs import Payload
 from backend.sync.approval import request_link
 from backend.sync.bases import BaseAddress, is_active, is_operator
 from backend.sync.domain import Domain
 from backend.sync.log import LogRecord
+from backend.sync.operations import Operation
 from backend.sync.records import Direction
 
 
@@ -64,6 +65,6 @@ async def link(call: SyncCall) -> Result:
 
 
 routes = [
-    Route("/sync/check_active", check_active, methods=["GET"]),
-    Route("/sync/base", sync_endpoint("base", link, auth="none", needs_base=False), methods=["POST"]),
+    Route(Operation.CHECK_ACTIVE.path, check_active, methods=[Operation.CHECK_ACTIVE.method]),
+    sync_route(Operation.BASE, link, auth="none", needs_base=False),
 ]

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from backend.api.auth import basic_credentials
 from backend.api.body import ID_BASE, KEY, read_field
@@ -19,6 +20,7 @@ from backend.sync.bases import Credentials, mark_seen
 from backend.sync.domain import Domain
 from backend.sync.errors import AuthenticationRequired, TooManyAttempts
 from backend.sync.log import LogRecord
+from backend.sync.operations import Operation
 from backend.sync.records import Account, Base, Direction
 from backend.sync.workspace import Workspace
 
@@ -88,6 +90,12 @@ def client_address(request: Request) -> str:
     """The caller's address: the peer, or the client a trusted proxy names (uvicorn's proxy headers handling,
     FORWARDED_ALLOW_IPS, rewrites the peer from X-Forwarded-For)."""
     return request.client.host if request.client is not None else ""
+
+
+def sync_route(operation: Operation, handler: Handler, *, auth: Auth = "base", needs_base: bool = True) -> Route:
+    """The route of a POST sync call at its operation's path, logged under its name (sync.operations lists both)."""
+    endpoint = sync_endpoint(operation.value, handler, auth=auth, needs_base=needs_base)
+    return Route(operation.path, endpoint, methods=[operation.method])
 
 
 def sync_endpoint(

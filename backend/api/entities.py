@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from starlette.routing import Route
-
 from backend.api.body import Body, Kind, declared, read_body
-from backend.api.endpoint import Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, sync_route
 from backend.sync.companies import sync_company
 from backend.sync.contacts import CounterpartyInput, contact_input, sync_contact
 from backend.sync.errors import InvalidInput
 from backend.sync.leads import OrderInput, sync_lead
 from backend.sync.misprint import MISPRINTED_PATH, is_misprinted_order
+from backend.sync.operations import Operation
 
 ORDER_NOTE = 'Нужен "id" сделки или "id_1c" заказа / the deal id or the order id_1c'
 
@@ -91,7 +90,7 @@ async def clients_companies(call: SyncCall) -> Result:
     """2.4: a 1C legal entity → the amoCRM company's id; an order sent here (the spec's misprint of 2.5) is served
     as /sync/leads serves it."""
     if is_misprinted_order(call.payload.data):
-        call.log.served_as("leads", received_at=MISPRINTED_PATH)
+        call.log.served_as(Operation.LEADS, received_at=MISPRINTED_PATH)
         return await leads(call)
     body = read_body(CompanyRequest, call.payload)
     data = CounterpartyInput(
@@ -142,7 +141,7 @@ def _require_identity(data: CounterpartyInput, *search_fields: str) -> None:
 
 
 routes = [
-    Route("/sync/clients_contacts", sync_endpoint("clients_contacts", clients_contacts), methods=["POST"]),
-    Route("/sync/clients_companies", sync_endpoint("clients_companies", clients_companies), methods=["POST"]),
-    Route("/sync/leads", sync_endpoint("leads", leads), methods=["POST"]),
+    sync_route(Operation.CLIENTS_CONTACTS, clients_contacts),
+    sync_route(Operation.CLIENTS_COMPANIES, clients_companies),
+    sync_route(Operation.LEADS, leads),
 ]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from starlette.routing import Route
-
 from backend.api.body import Body, Kind, declared, read_body
-from backend.api.endpoint import Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, sync_route
 from backend.api.entities import ORDER_NOTE
 from backend.sync.events import EventInput, process_event
+from backend.sync.operations import Operation
 from backend.sync.records import EventName
 
 
@@ -44,4 +43,4 @@ async def event(call: SyncCall) -> Result:
     return Result(data=outcome.amo_id, amo_id=outcome.amo_id, id_1c=data.id_1c, extra={"applied": outcome.applied})
 
 
-routes = [Route("/sync/process_event", sync_endpoint("process_event", event), methods=["POST"])]
+routes = [sync_route(Operation.PROCESS_EVENT, event)]

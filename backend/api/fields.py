@@ -3,10 +3,9 @@ account's amoCRM fields."""
 
 from __future__ import annotations
 
-from starlette.routing import Route
-
-from backend.api.endpoint import Handler, Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Handler, Result, SyncCall, sync_route
 from backend.sync.mapping import check_row_count, replace_rows, rows_from_payload
+from backend.sync.operations import Operation
 from backend.sync.records import MappingKind
 from backend.sync.values import check_rows
 
@@ -29,10 +28,7 @@ def save_fields(kind: MappingKind) -> Handler:
 
 
 routes = [
-    Route(f"/sync/{name}_save_fields", sync_endpoint(f"{name}_save_fields", save_fields(kind)), methods=["POST"])
-    for name, kind in (
-        ("clients_contacts", MappingKind.CONTACT),
-        ("clients_companies", MappingKind.COMPANY),
-        ("leads", MappingKind.LEAD),
-    )
+    sync_route(Operation.CLIENTS_CONTACTS_SAVE_FIELDS, save_fields(MappingKind.CONTACT)),
+    sync_route(Operation.CLIENTS_COMPANIES_SAVE_FIELDS, save_fields(MappingKind.COMPANY)),
+    sync_route(Operation.LEADS_SAVE_FIELDS, save_fields(MappingKind.LEAD)),
 ]

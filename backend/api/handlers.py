@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.routing import Route
-
 from backend.api.body import Body, Kind, declared, read_body
-from backend.api.endpoint import Result, SyncCall, sync_endpoint
+from backend.api.endpoint import Result, SyncCall, sync_route
 from backend.sync.handlers import NO_PACKAGE_VERSION, latest_package, latest_version, store_package
+from backend.sync.operations import Operation
 
 
 @dataclass(frozen=True)
@@ -48,19 +47,7 @@ async def set_handlers(call: SyncCall) -> Result:
 
 
 routes = [
-    Route(
-        "/update_handlers/get_actual_version",
-        sync_endpoint("get_actual_version", actual_version),
-        methods=["POST"],
-    ),
-    Route(
-        "/update_handlers/get_actual_handlers",
-        sync_endpoint("get_actual_handlers", actual_handlers),
-        methods=["POST"],
-    ),
-    Route(
-        "/update_handlers/set_handlers",
-        sync_endpoint("set_handlers", set_handlers, auth="admin"),
-        methods=["POST"],
-    ),
+    sync_route(Operation.GET_ACTUAL_VERSION, actual_version),
+    sync_route(Operation.GET_ACTUAL_HANDLERS, actual_handlers),
+    sync_route(Operation.SET_HANDLERS, set_handlers, auth="admin"),
 ]

@@ -22,6 +22,7 @@ from backend.api.handlers import SetHandlersRequest
 from backend.api.schema import ERRORS, RESPONSES, Schema, error_responses, ref, request_schema, shared_schemas
 from backend.sync.domain import Domain
 from backend.sync.mapping import MAX_MAPPING_ROWS
+from backend.sync.operations import Operation
 
 SyncAuth = Literal["basic", "none"]
 Access = Literal["base", "admin", "link"]
@@ -32,11 +33,11 @@ AMO_ID, NULL = ref("AmoIdResult"), {"type": "null"}
 
 
 @dataclass(frozen=True)
-class Operation:
+class Documented:
     """One POST endpoint as the document tells it: its words, request and answer, and what its errors follow
     from — who may call it (`access`), whether it reaches amoCRM (502, 503) and can conflict (409)."""
 
-    path: str
+    operation: Operation  # its path and operationId (sync.operations, the one list)
     summary: str
     description: str
     request: type[Body] | str  # a declaration, or the name of a schema written out in api/schema.py
@@ -44,6 +45,11 @@ class Operation:
     access: Access = "base"
     amocrm: bool = False
     conflict: bool = False
+
+    @property
+    def path(self) -> str:
+        """Where the endpoint is served."""
+        return self.operation.path
 
     def errors(self, basic: bool) -> list[int]:
         """The error statuses; 401 and 429 (throttled logins) only where credentials are checked."""
@@ -67,8 +73,8 @@ class Operation:
 
 
 OPERATIONS = (
-    Operation(
-        "/sync/base",
+    Documented(
+        Operation.BASE,
         "2.2 Первичная синхронизация 1С с amoCRM / link a 1C base",
         "Новая база (id_base) ждёт подтверждения администратором аккаунта в настройках виджета amo1c и до "
         "него ничего не может (ответ — как в спецификации, data: null); с Basic-авторизацией оператора "
@@ -79,8 +85,8 @@ OPERATIONS = (
         NULL,
         access="link",
     ),
-    Operation(
-        "/sync/clients_contacts",
+    Documented(
+        Operation.CLIENTS_CONTACTS,
         "2.3 Физ. контрагент 1С → контакт amoCRM / 1C individual → amoCRM contact",
         'Находит (по "id", связи с "id_1c", телефону, email) или создаёт контакт; data — его id; повтор не '
         "создаёт дубль / finds or creates the contact, data is its id",
@@ -89,8 +95,8 @@ OPERATIONS = (
         amocrm=True,
         conflict=True,
     ),
-    Operation(
-        "/sync/clients_companies",
+    Documented(
+        Operation.CLIENTS_COMPANIES,
         "2.4 Юр. контрагент 1С → компания amoCRM / 1C legal entity → amoCRM company",
         'Находит (по "id", связи с "id_1c", ИНН) или создаёт компанию; data — её id. Заказ (2.5), который ТЗ '
         'печатает с этим адресом по ошибке, — тело с "budget", "order_number", "company_id" или "contact_id" '
@@ -102,8 +108,8 @@ OPERATIONS = (
         amocrm=True,
         conflict=True,
     ),
-    Operation(
-        "/sync/leads",
+    Documented(
+        Operation.LEADS,
         "2.5 Заказ 1С → сделка amoCRM / 1C order → amoCRM deal",
         "В ТЗ по ошибке напечатан адрес 2.4: заказ, отправленный на него, обслуживается так же; data — id "
         "сделки / the spec prints 2.4's URL by mistake, and an order posted there is served alike",
@@ -112,8 +118,8 @@ OPERATIONS = (
         amocrm=True,
         conflict=True,
     ),
-    Operation(
-        "/sync/process_event",
+    Documented(
+        Operation.PROCESS_EVENT,
         "2.6 Событие документа 1С / 1C document event",
         "Переводит сделку по правилам событий и добавляет примечание; повтор вызова с теми же значениями всех "
         "полей ничего не меняет, отличие в любом поле (например debt_sum) — новое событие; 409 — заказ не "
@@ -125,9 +131,9 @@ OPERATIONS = (
         conflict=True,
     ),
     *(
-        Operation(
-            f"/sync/{name}_save_fields",
-            f"2.7 Соответствие полей {entity} / field correspondence of {name}",
+        Documented(
+            operation,
+            f"2.7 Соответствие полей {entity} / field correspondence of {operation.value.removesuffix('_save_fields')}",
             "Каждый ключ кроме key/id_base — строка таблицы соответствия; вызов заменяет все строки этой "
             f"сущности базы, пустое тело удаляет их; строк не больше {MAX_MAPPING_ROWS}, иначе 413; id поля, "
             "которого нет в аккаунте amoCRM, — 400 с именем ключа; при ошибке ничего не меняется / replaces "
@@ -137,24 +143,28 @@ OPERATIONS = (
             NULL,
             amocrm=True,
         )
-        for name, entity in (("clients_contacts", "контактов"), ("clients_companies", "компаний"), ("leads", "сделок"))
+        for operation, entity in (
+            (Operation.CLIENTS_CONTACTS_SAVE_FIELDS, "контактов"),
+            (Operation.CLIENTS_COMPANIES_SAVE_FIELDS, "компаний"),
+            (Operation.LEADS_SAVE_FIELDS, "сделок"),
+        )
     ),
-    Operation(
-        "/update_handlers/get_actual_version",
+    Documented(
+        Operation.GET_ACTUAL_VERSION,
         "2.8 Актуальная версия обработчиков / latest handlers version",
         "0, пока пакетов нет / 0 while none is stored",
         BaseRequest,
         ref("VersionResult"),
     ),
-    Operation(
-        "/update_handlers/get_actual_handlers",
+    Documented(
+        Operation.GET_ACTUAL_HANDLERS,
         "2.9 Актуальные обработчики / latest handlers package",
         "Последний пакет как загружен; version 0 и handlers null, пока пакетов нет / as uploaded",
         BaseRequest,
         ref("HandlersResult"),
     ),
-    Operation(
-        "/update_handlers/set_handlers",
+    Documented(
+        Operation.SET_HANDLERS,
         "2.10 Новый пакет обработчиков / store a new handlers package",
         "Сохраняет следующую версию (1, 2, 3…) для базы; только администратор amo1c / admin only",
         SetHandlersRequest,
@@ -166,7 +176,7 @@ OPERATIONS = (
 
 CHECK_ACTIVE: Schema = {
     "tags": ["sync"],
-    "operationId": "check_active",
+    "operationId": Operation.CHECK_ACTIVE.value,
     "summary": "2.1 Проверка соединения с amoCRM / connection check",
     "description": "data: true, пока интеграция установлена и активна; false, если отключена / true while active",
     "security": [],
@@ -186,7 +196,9 @@ def openapi_document(sync_auth: SyncAuth = "basic", server_url: str | None = Non
     """The OpenAPI 3.1 document of every sync API endpoint, for the given AMO1C_SYNC_AUTH mode; raises nothing."""
     basic = sync_auth == "basic"
     paths: dict[str, Any] = {
-        "/sync/check_active": {"get": {**CHECK_ACTIVE, "responses": _responses({"type": "boolean"}, [400, 404, 500])}}
+        Operation.CHECK_ACTIVE.path: {
+            "get": {**CHECK_ACTIVE, "responses": _responses({"type": "boolean"}, [400, 404, 500])}
+        }
     }
     for operation in OPERATIONS:
         paths[operation.path] = {"post": _post(operation, basic)}
@@ -263,12 +275,12 @@ def _request_schemas() -> dict[str, Schema]:
     return schemas
 
 
-def _post(operation: Operation, basic: bool) -> Schema:
+def _post(operation: Documented, basic: bool) -> Schema:
     """The document's POST operation: tag and operationId from the path, the JSON body, answers and security."""
     request = operation.request if isinstance(operation.request, str) else operation.request.__name__
     return {
         "tags": [operation.path.split("/")[1]],
-        "operationId": operation.path.rsplit("/", 1)[1],
+        "operationId": operation.operation.value,
         "summary": operation.summary,
         "description": operation.description,
         "security": operation.security(basic),
