@@ -29,8 +29,8 @@ from backend.sync.directory import FieldDirectory
 from backend.sync.domain import Domain
 from backend.sync.log import SyncLog
 from backend.ui import cards, demo_login, session
-from backend.ui import settings as settings_pages
 from backend.ui.i18n import translator
+from backend.ui.settings.routes import routes as settings_routes
 from backend.ui.tokens import UITokens
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -92,7 +92,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *oauth.routes,
         *session.routes,
         *cards.routes,
-        *settings_pages.routes,
+        *settings_routes,
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     if settings.mode == "demo":

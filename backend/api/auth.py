@@ -7,7 +7,7 @@ import binascii
 
 from starlette.requests import Request
 
-from backend.sync.bases import Credentials
+from backend.sync.credentials import Credentials
 
 
 def basic_credentials(request: Request) -> Credentials | None:

@@ -11,8 +11,10 @@ from starlette.routing import Route
 from backend.api.body import KEY, Body, Kind, declared, read_body, read_field
 from backend.api.endpoint import Result, SyncCall, answer_logged, sync_route
 from backend.api.inputs import Payload
+from backend.sync.accounts import is_active
 from backend.sync.approval import request_link
-from backend.sync.bases import BaseAddress, is_active, is_operator
+from backend.sync.bases import BaseAddress
+from backend.sync.credentials import is_operator
 from backend.sync.domain import Domain
 from backend.sync.log import LogRecord
 from backend.sync.operations import Operation

@@ -16,7 +16,8 @@ from backend.api.body import ID_BASE, KEY, read_field
 from backend.api.envelope import error_response, success
 from backend.api.inputs import Payload, check_text, read_json_object
 from backend.sync.access import admit_base, admit_operator
-from backend.sync.bases import Credentials, mark_seen
+from backend.sync.bases import mark_seen
+from backend.sync.credentials import Credentials
 from backend.sync.domain import Domain
 from backend.sync.errors import AuthenticationRequired, TooManyAttempts
 from backend.sync.log import LogRecord

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.onec.address import Destination, Resolver, check_address, resolve_host
+from backend.onec.address import Destination, Resolver, resolve_destination, resolve_host
 from backend.onec.client import BaseClient, OnCall, OneCClient, call_timeouts
 from backend.onec.errors import (
     OneCAddressRefused,
@@ -31,6 +31,6 @@ __all__ = [
     "Resolver",
     "Saved",
     "call_timeouts",
-    "check_address",
+    "resolve_destination",
     "resolve_host",
 ]

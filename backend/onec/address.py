@@ -85,7 +85,7 @@ def _refuse_private(host: str, address: str) -> OneCAddressRefused:
     return OneCAddressRefused(f"Адрес 1С отклонён: {shown} — адрес локальной или служебной сети ({HINT})")
 
 
-async def check_address(url: str, *, allow_private: bool, resolver: Resolver = resolve_host) -> Destination:
+async def resolve_destination(url: str, *, allow_private: bool, resolver: Resolver = resolve_host) -> Destination:
     """Check a base's `web_address` before anything is sent to it and return where to send it.
 
     Refuses (OneCAddressRefused) a scheme other than http/https, a missing host, a login/password inside the

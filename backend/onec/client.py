@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from backend.onec.address import Destination, Resolver, check_address, resolve_host
+from backend.onec.address import Destination, Resolver, resolve_destination, resolve_host
 from backend.onec.answers import read_documents, read_saved, read_version
 from backend.onec.errors import OneCAddressRefused, OneCBadAnswer, OneCError, OneCUnreachable, clip
 from backend.onec.records import CallRecord, Connection, Document, Saved
@@ -181,7 +181,9 @@ class OneCClient:
         try:
             if conn.refusal:
                 raise OneCAddressRefused(conn.refusal)
-            where = await check_address(conn.web_address, allow_private=self._allow_private, resolver=self._resolver)
+            where = await resolve_destination(
+                conn.web_address, allow_private=self._allow_private, resolver=self._resolver
+            )
             status, raw, content_type = await self._exchange(conn, where, payload)
             host = where.url.host
             if status != 200:

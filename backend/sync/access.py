@@ -9,7 +9,7 @@ from __future__ import annotations
 from backend.crypto import SecretBox
 from backend.models import Account, OneCBase
 from backend.sync.approval import live_request
-from backend.sync.bases import Credentials, credentials_match, require_admin_credentials, wrong_credentials
+from backend.sync.credentials import Credentials, credentials_match, require_admin_credentials, wrong_credentials
 from backend.sync.errors import AccessDenied, AuthenticationRequired, AwaitingApproval
 from backend.sync.throttle import OPERATOR_SCOPE, base_scope, check_attempt, record_failure
 

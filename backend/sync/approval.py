@@ -18,13 +18,8 @@ from tortoise.transactions import in_transaction
 
 from backend.crypto import SecretBox
 from backend.models import Account, BaseRequest, OneCBase
-from backend.sync.bases import (
-    BaseAddress,
-    Credentials,
-    check_base_fields,
-    credentials_match,
-    wrong_credentials,
-)
+from backend.sync.bases import BaseAddress, check_base_fields
+from backend.sync.credentials import Credentials, credentials_match, wrong_credentials
 from backend.sync.errors import AccessDenied, Conflict, NotFound, RequestReplaced
 from backend.sync.throttle import base_scope, check_attempt, record_failure
 

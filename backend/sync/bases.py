@@ -1,8 +1,8 @@
-"""Accounts and their linked 1C bases: lookup, credential checks, and linking a base (spec 2.2)."""
+"""An account's linked 1C bases: their addresses, listing, linking and changing from the settings, when 1C was
+last heard from and the handlers version it reports."""
 
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from backend.crypto import SecretBox
 from backend.models import Account, BaseRequest, OneCBase
-from backend.sync.errors import AccessDenied, AuthenticationRequired, InvalidInput, UnknownAccount
+from backend.sync.errors import InvalidInput
 
 if TYPE_CHECKING:
     from backend.onec import BaseClient
@@ -22,17 +22,6 @@ if TYPE_CHECKING:
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 MAX_ADDRESS = 2000
 _NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\s]")  # controls and whitespace: no URL holds them
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A login and password presented with Basic Auth."""
-
-    login: str
-    password: str
-
-    def __repr__(self) -> str:
-        return f"Credentials(login={self.login!r}, password=<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -49,67 +38,7 @@ class BaseAddress:
         return f"BaseAddress(id_base={self.id_base!r}, web_address={self.web_address!r}, param2=<hidden>)"
 
 
-async def get_active_account(account_id: int) -> Account:
-    """The installed, active account; raises UnknownAccount or AccessDenied (disconnected)."""
-    account = await _installed_account(account_id)
-    if not account.active:
-        raise AccessDenied(f"интеграция отключена в аккаунте amoCRM {account_id}: установите её заново")
-    return account
-
-
-async def is_active(account_id: int) -> bool:
-    """Whether the installed account's integration is active (spec 2.1); raises UnknownAccount."""
-    return (await _installed_account(account_id)).active
-
-
-async def _installed_account(account_id: int) -> Account:
-    account = await Account.get_or_none(id=account_id)
-    if account is None:
-        raise UnknownAccount(f"аккаунт amoCRM {account_id} не найден: установите интеграцию amo1c в amoCRM")
-    return account
-
-
-def credentials_match(holder: OneCBase | BaseRequest, secrets: SecretBox, presented: Credentials | None) -> bool:
-    """Whether `presented` equals the param1/param2 of a base (or of a base's request), in constant time."""
-    if presented is None:
-        return False
-    login_ok = hmac.compare_digest(presented.login.encode("utf-8"), holder.param1.encode("utf-8"))
-    password_ok = hmac.compare_digest(
-        presented.password.encode("utf-8"), secrets.decrypt(holder.param2_enc).encode("utf-8")
-    )
-    return login_ok and password_ok
-
-
-def wrong_credentials(account_id: int, id_base: str) -> AuthenticationRequired:
-    """The one answer to an unknown base and to wrong credentials alike, so base names cannot be probed."""
-    return AuthenticationRequired(
-        f'база 1С "{id_base}" не связана с аккаунтом {account_id} или логин и пароль неверны: передайте '
-        "Basic-авторизацию логином и паролем базы (param1/param2 из /sync/base)"
-    )
-
-
-def is_operator(admin_user: str | None, admin_password: str | None, presented: Credentials | None) -> bool:
-    """Whether `presented` are the server operator's AMO1C_ADMIN_USER/PASSWORD (never when they are unset)."""
-    if admin_user is None or admin_password is None or presented is None:
-        return False
-    login_ok = hmac.compare_digest(presented.login.encode("utf-8"), admin_user.encode("utf-8"))
-    password_ok = hmac.compare_digest(presented.password.encode("utf-8"), admin_password.encode("utf-8"))
-    return login_ok and password_ok
-
-
-def require_admin_credentials(
-    admin_user: str | None, admin_password: str | None, presented: Credentials | None
-) -> None:
-    """Raise AccessDenied when no admin is configured, AuthenticationRequired when `presented` is not the admin."""
-    if admin_user is None or admin_password is None:
-        raise AccessDenied("загрузка обработчиков отключена: на сервере amo1c не заданы AMO1C_ADMIN_USER/PASSWORD")
-    if presented is None:
-        raise AuthenticationRequired("нужна Basic-авторизация администратора amo1c")
-    if not is_operator(admin_user, admin_password, presented):
-        raise AuthenticationRequired("неверный логин или пароль администратора amo1c")
-
-
-def check_address(field: str, value: str) -> str:
+def check_url(field: str, value: str) -> str:
     """`value` when it is a base's address as amo1c can call it: http(s), a host, a valid port, no login or password
     and no whitespace in it, at most MAX_ADDRESS characters; raises InvalidInput naming the field.
 
@@ -201,8 +130,8 @@ async def change_base(
 
 def check_base_fields(param1: str, web_address: str, url_address: str) -> None:
     """Raise InvalidInput naming the first of the addresses and login that is malformed or too long."""
-    check_address("web_address", web_address)
-    check_address("url_address", url_address)
+    check_url("web_address", web_address)
+    check_url("url_address", url_address)
     if not param1 or len(param1) > 255:
         raise InvalidInput("param1", "укажите логин пользователя 1С (до 255 символов)")
 

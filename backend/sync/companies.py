@@ -8,7 +8,7 @@ from backend.amocrm import AmoCRMClient, Company, CompanyDraft
 from backend.models import EntityKind, MappingKind, OneCBase
 from backend.sync.contacts import CounterpartyInput
 from backend.sync.directory import FieldDirectory, id_field
-from backend.sync.entities import Plan, Synced, recovered, require_name, sync_entity
+from backend.sync.find_or_create import Plan, Synced, recovered, require_name, sync_entity
 from backend.sync.links import fingerprint
 from backend.sync.values import CustomValues, check_user, checked, collect
 

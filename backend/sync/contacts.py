@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 
 from backend.amocrm import AmoCRMClient, Contact, ContactDraft
 from backend.models import EntityKind, MappingKind, OneCBase
-from backend.sync.directory import FieldDirectory, id_field, phone_digits, same_phones, split_values
-from backend.sync.entities import Plan, Synced, recovered, require_name, sync_entity
+from backend.sync.directory import FieldDirectory, id_field
+from backend.sync.find_or_create import Plan, Synced, recovered, require_name, sync_entity
 from backend.sync.links import fingerprint
+from backend.sync.phones import phone_digits, same_phones, split_values
 from backend.sync.values import check_user, checked, collect
 
 CHANNELS = slice(0, 32)  # the part of a contact's digest covering phones and emails

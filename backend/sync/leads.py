@@ -10,8 +10,8 @@ from typing import TypeVar
 from backend.amocrm import AmoCRMClient, AmoCRMRejected, LeadDraft
 from backend.models import EntityKind, MappingKind, OneCBase
 from backend.sync.directory import FieldDirectory, id_field
-from backend.sync.entities import Plan, Synced, recovered, sync_entity
 from backend.sync.errors import InvalidInput
+from backend.sync.find_or_create import Plan, Synced, recovered, sync_entity
 from backend.sync.links import fingerprint
 from backend.sync.values import CustomValues, check_user, checked, collect
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from backend.pages import Lang
-from backend.ui.settings_texts import SETTINGS_TEXTS
+from backend.ui.settings.texts import SETTINGS_TEXTS
 
 TEXTS: dict[str, dict[Lang, str]] = {
     "app.title": {"ru": "amo1c — интеграция с 1С", "en": "amo1c — 1C integration"},

@@ -7,7 +7,7 @@ import socket
 import httpx
 import pytest
 
-from backend.onec import OneCAddressRefused, OneCUnreachable, check_address, resolve_host
+from backend.onec import OneCAddressRefused, OneCUnreachable, resolve_destination, resolve_host
 from tests.onec.rig import PUBLIC_IP, Scripted, Sink, answer, connection, public_resolver, scripted_client
 
 PRIVATE_LITERALS = [
@@ -97,14 +97,14 @@ async def test_a_name_resolving_to_a_private_address_is_called_when_allowed() ->
 
 async def test_public_addresses_pass() -> None:
     resolver = public_resolver(None, (PUBLIC_IP, "2606:2800:220:1:248:1893:25c8:1946"))
-    await check_address("https://1c.example.com:8443/base/hs/amo1c", allow_private=False, resolver=resolver)
-    await check_address(f"http://{PUBLIC_IP}/base", allow_private=False, resolver=failing_resolver)
-    await check_address("http://[2606:4700:4700::1111]/base", allow_private=False, resolver=failing_resolver)
+    await resolve_destination("https://1c.example.com:8443/base/hs/amo1c", allow_private=False, resolver=resolver)
+    await resolve_destination(f"http://{PUBLIC_IP}/base", allow_private=False, resolver=failing_resolver)
+    await resolve_destination("http://[2606:4700:4700::1111]/base", allow_private=False, resolver=failing_resolver)
 
 
 async def test_an_internationalized_name_is_resolved_in_punycode() -> None:
     hosts: list[str] = []
-    await check_address("http://1с.пример.рф/base", allow_private=False, resolver=public_resolver(hosts))
+    await resolve_destination("http://1с.пример.рф/base", allow_private=False, resolver=public_resolver(hosts))
     assert hosts == ["xn--1-7tb.xn--e1afmkfd.xn--p1ai"]
 
 
@@ -121,7 +121,7 @@ async def test_a_name_that_does_not_resolve_is_unreachable() -> None:
 
 async def test_an_empty_resolution_is_unreachable() -> None:
     with pytest.raises(OneCUnreachable):
-        await check_address("http://nowhere.example.com/", allow_private=False, resolver=lambda host: [])
+        await resolve_destination("http://nowhere.example.com/", allow_private=False, resolver=lambda host: [])
 
 
 def test_the_default_resolver_reads_literal_addresses_without_dns() -> None:

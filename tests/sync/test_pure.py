@@ -9,12 +9,12 @@ import pytest
 
 from backend.models import EventName
 from backend.sync.companies import inn_digits
-from backend.sync.directory import phone_digits, same_phones, split_values
 from backend.sync.errors import InvalidInput
 from backend.sync.events import EventInput, event_fingerprint, money, note_text
 from backend.sync.leads import deal_name, price_of
 from backend.sync.links import fingerprint
 from backend.sync.mapping import MappingRow, rows_from_payload
+from backend.sync.phones import phone_digits, same_phones, split_values
 
 
 def event(**fields: object) -> EventInput:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from backend.amocrm import AmoCRMClient
 from backend.models import Account, OneCBase
 from backend.onec import BaseClient
-from backend.sync.bases import get_active_account
+from backend.sync.accounts import get_active_account
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.numbers import id_of

@@ -1,16 +1,2 @@
-"""The settings pages framed in the widget's advanced settings (admins only, scoped to the session's account)."""
-
-from __future__ import annotations
-
-from starlette.routing import BaseRoute
-
-from backend.ui.settings import bases, handlers, log, mapping, requests, rules
-
-routes: list[BaseRoute] = [
-    *bases.routes,
-    *requests.routes,
-    *mapping.routes,
-    *rules.routes,
-    *handlers.routes,
-    *log.routes,
-]
+"""The settings pages framed in the widget's advanced settings (admins only, scoped to the session's account); their
+routes are listed in `routes.py` (not here, so that importing the texts of this package imports no page)."""

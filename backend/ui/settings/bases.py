@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.onec.errors import OneCError
-from backend.sync.bases import BaseAddress, check_address
+from backend.sync.bases import BaseAddress, check_url
 from backend.sync.errors import InvalidInput
 from backend.ui.access import workspace_of
 from backend.ui.errors import describe
@@ -164,7 +164,7 @@ def _check(values: dict[str, str], t: Any) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name in ADDRESS_FIELDS:
         try:
-            check_address(name, values[name])
+            check_url(name, values[name])
         except InvalidInput:
             errors[name] = t("bases.error.address")
     if not values["param1"] or len(values["param1"]) > 255:

@@ -1,0 +1,16 @@
+"""Every route of the settings pages, for the app to mount."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from backend.ui.settings import bases, handlers, log, mapping, requests, rules
+
+routes: list[BaseRoute] = [
+    *bases.routes,
+    *requests.routes,
+    *mapping.routes,
+    *rules.routes,
+    *handlers.routes,
+    *log.routes,
+]
