@@ -9,6 +9,7 @@ or on a PostgreSQL 15 cluster this run starts in a temporary directory and stops
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -22,9 +23,10 @@ from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from backend import db
-from backend.amocrm import LocalRequestBudget, RetryPolicy
+from backend.amocrm import LocalRequestBudget, RequestBudget, RetryPolicy
 from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
+from backend.fakes.onec import FakeOneC
 from backend.settings import Settings
 from backend.testing import postgres as pg
 
@@ -223,16 +225,27 @@ def fake_amocrm(settings: Settings) -> FakeAmoCRM:
     )
 
 
-@pytest.fixture
-async def amo_app(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Starlette]:
-    """amo1c with its lifespan running, whose amoCRM is the fake (budget 50 rps, retries without sleeping)."""
+@contextlib.asynccontextmanager
+async def amo1c_over_fakes(
+    settings: Settings, amocrm: FakeAmoCRM, onec: FakeOneC | None = None, *, budget: RequestBudget | None = None
+) -> AsyncIterator[Starlette]:
+    """amo1c with its lifespan running in front of the fake amoCRM (and the fake 1C when given): a budget of 50 rps
+    unless another is given, retries without sleeping. The one way tests put amo1c before the fakes."""
     application = create_app(
         settings,
-        amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
-        amocrm_budget=LocalRequestBudget(50),
+        amocrm_transport=httpx.ASGITransport(app=amocrm),
+        onec_transport=httpx.ASGITransport(app=onec) if onec is not None else None,
+        amocrm_budget=budget if budget is not None else LocalRequestBudget(50),
         amocrm_retry=RetryPolicy(sleep=no_sleep),
     )
     async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def amo_app(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Starlette]:
+    """amo1c with its lifespan running, whose amoCRM is the fake (budget 50 rps, retries without sleeping)."""
+    async with amo1c_over_fakes(settings, fake_amocrm) as application:
         yield application
 
 

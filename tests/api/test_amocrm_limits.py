@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from backend.amocrm import LocalRequestBudget, RetryPolicy
-from backend.app import create_app
+from backend.amocrm import LocalRequestBudget
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.settings import Settings
 from tests.api.conftest import World
-from tests.conftest import no_sleep
+from tests.conftest import amo1c_over_fakes, client_of
 from tests.factories import install_account, link_base
 
 
@@ -60,16 +58,8 @@ async def limited_world(settings: Settings, clock: ManualClock) -> AsyncIterator
         rps_limit=7,
         clock=clock.monotonic,
     )
-    app = create_app(
-        settings,
-        amocrm_transport=httpx.ASGITransport(app=fake),
-        amocrm_budget=LocalRequestBudget(6, clock=clock.monotonic, sleep=clock.sleep),
-        amocrm_retry=RetryPolicy(sleep=no_sleep),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as client,
-    ):
+    budget = LocalRequestBudget(6, clock=clock.monotonic, sleep=clock.sleep)
+    async with amo1c_over_fakes(settings, fake, budget=budget) as app, client_of(app) as client:
         account = await install_account(fake, settings)
         await link_base(client, account.id)
         yield World(fake, client, account, settings)

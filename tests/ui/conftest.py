@@ -12,15 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.amocrm import LocalRequestBudget, RetryPolicy
-from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
 from backend.models import Account, OneCBase
 from backend.settings import Settings
 from backend.sync.domain import Domain
 from backend.ui.tokens import Lang, UISession, UITokens
-from tests.conftest import no_sleep
+from tests.conftest import amo1c_over_fakes, client_of
 from tests.factories import BASE_AUTH, BASE_PASSWORD, install_account, link_base
 
 HANDLER_PATH = "/trade/hs/amo1c/handler"
@@ -88,17 +86,7 @@ async def admin(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ad
         login="Обмен1С", password=BASE_PASSWORD, path=HANDLER_PATH, url_address="http://1c.test/trade",
         handlers_version="2.3.1",
     )  # fmt: skip
-    app = create_app(
-        settings,
-        amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
-        onec_transport=httpx.ASGITransport(app=fake_onec),
-        amocrm_budget=LocalRequestBudget(50),
-        amocrm_retry=RetryPolicy(sleep=no_sleep),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as client,
-    ):
+    async with amo1c_over_fakes(settings, fake_amocrm, fake_onec) as app, client_of(app) as client:
         account = await install_account(fake_amocrm, settings)
         await link_base(client, account.id, web_address=WEB_ADDRESS)
         yield Admin(client, fake_amocrm, fake_onec, account, settings, app.state.domain)

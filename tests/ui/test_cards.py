@@ -9,14 +9,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from backend.amocrm import LocalRequestBudget, RetryPolicy
-from backend.app import create_app
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
 from backend.models import Account, Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
 from backend.settings import Settings
 from backend.ui.tokens import UISession, UITokens
-from tests.conftest import no_sleep
+from tests.conftest import amo1c_over_fakes, client_of
 from tests.factories import BASE_LOGIN, BASE_PASSWORD, install_account, link_base
 from tests.fakes.amocrm_helpers import phone
 
@@ -46,17 +44,7 @@ async def cards(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ca
     fake_onec = FakeOneC(
         login=BASE_LOGIN, password=BASE_PASSWORD, path=HANDLER_PATH, url_address="http://1c.test/trade"
     )
-    app = create_app(
-        settings,
-        amocrm_transport=httpx.ASGITransport(app=fake_amocrm),
-        onec_transport=httpx.ASGITransport(app=fake_onec),
-        amocrm_budget=LocalRequestBudget(50),
-        amocrm_retry=RetryPolicy(sleep=no_sleep),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.test") as client,
-    ):
+    async with amo1c_over_fakes(settings, fake_amocrm, fake_onec) as app, client_of(app) as client:
         account = await install_account(fake_amocrm, settings)
         await link_base(client, account.id, web_address=f"http://1c.test{HANDLER_PATH}")
         token = UITokens(settings.secret_key).issue(UISession(account.id, 7001, is_admin=False))
