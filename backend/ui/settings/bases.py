@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.onec.errors import OneCError
-from backend.sync.bases import BaseAddress, check_url
+from backend.sync.bases import BaseAddress, base_field_problems
 from backend.sync.errors import InvalidInput
 from backend.ui.access import workspace_of
 from backend.ui.errors import describe
@@ -29,7 +29,6 @@ from backend.ui.settings.common import (
 from backend.ui.tokens import UISession
 
 TAB = "bases"
-ADDRESS_FIELDS = ("web_address", "url_address")
 
 
 async def bases_section(
@@ -159,17 +158,17 @@ def _values(form: Any, *names: str) -> dict[str, str]:
     return {name: form_text(form, name) for name in names}
 
 
+FIELD_ERRORS = {
+    "web_address": "bases.error.address",
+    "url_address": "bases.error.address",
+    "param1": "bases.error.login",
+}
+
+
 def _check(values: dict[str, str], t: Any) -> dict[str, str]:
-    """What is wrong with the address and login fields, by field name, in the page's language."""
-    errors: dict[str, str] = {}
-    for name in ADDRESS_FIELDS:
-        try:
-            check_url(name, values[name])
-        except InvalidInput:
-            errors[name] = t("bases.error.address")
-    if not values["param1"] or len(values["param1"]) > 255:
-        errors["param1"] = t("bases.error.login")
-    return errors
+    """What is wrong with the address and login fields (sync/bases' rule), by field name, in the page's language."""
+    problems = base_field_problems(values["param1"], values["web_address"], values["url_address"])
+    return {name: t(FIELD_ERRORS[name]) for name in problems}
 
 
 routes = [
