@@ -56,6 +56,34 @@ class Outcome(StrEnum):
     ERROR = "error"
 
 
+class IntentKind(StrEnum):
+    """A call into 1C that waits in the outbox until 1C takes it (spec 1.2, 1.3, 1.5)."""
+
+    NEW_ORDER = "new_order"
+    NEW_LEAD = "new_lead"
+    CORR_TABLE = "corr_table"
+
+
+class IntentState(StrEnum):
+    """Where an outbox intent stands."""
+
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # a worker holds its lease and is sending it
+    DELIVERED = "delivered"  # 1C took it
+    FAILED = "failed"  # 1C refused it (a person must look): not retried by itself
+    DEAD = "dead"  # retried for 48 hours without reaching 1C
+    CANCELLED = "cancelled"  # an admin discarded it, or a newer intent for the same entity replaced it
+
+
+class TriggerKind(StrEnum):
+    """What in amoCRM sends something to 1C without a button."""
+
+    STAGE = "stage"  # a deal reaches a stage → new_order
+    CONTACT_CHANGED = "contact_changed"  # a contact linked to 1C changed → new_lead
+    COMPANY_CHANGED = "company_changed"  # a company linked to 1C changed → new_lead
+    DEAL_CHANGED = "deal_changed"  # a deal of a linked order changed → new_order
+
+
 class Account(Model):
     """An amoCRM account that installed the integration, identified by amoCRM's own account id."""
 
@@ -374,3 +402,126 @@ class RefusedCalls(Model):
     class Meta:
         table = "refused_calls"
         unique_together = (("account_id", "id_base", "hour"),)
+
+
+class Intent(Model):
+    """A call into 1C to be made until 1C takes it: built from amoCRM's data when it is sent, retried with backoff,
+    delivered in order per base and entity; a newer intent for the same entity and kind replaces a waiting one."""
+
+    id = fields.IntField(primary_key=True)
+    base: fields.ForeignKeyRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="intents", on_delete=fields.CASCADE
+    )
+    account_id = fields.BigIntField()
+    kind = fields.CharEnumField(IntentKind, max_length=16)
+    entity_kind = fields.CharEnumField(EntityKind, max_length=16, null=True)
+    amo_id = fields.BigIntField(null=True)
+    fingerprint = fields.CharField(max_length=64, default="")  # the amoCRM state that decided it (triggers)
+    state = fields.CharEnumField(IntentState, max_length=16, default=IntentState.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    cause = fields.CharField(max_length=255, default="")
+    user_id = fields.BigIntField(null=True)
+    result = fields.TextField(default="")  # what 1C answered: the link, or the handlers version
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    delivered_at = fields.DatetimeField(null=True)
+
+    base_id: int
+
+    class Meta:
+        table = "outbox_intent"
+        indexes = (
+            Index(fields=("state", "next_attempt_at")),
+            Index(fields=("base_id", "entity_kind", "amo_id", "id")),
+            Index(fields=("account_id", "id")),
+        )
+
+
+class IntentAttempt(Model):
+    """One try to deliver an intent, with its outcome, for the outbox's history."""
+
+    id = fields.IntField(primary_key=True)
+    intent: fields.ForeignKeyRelation[Intent] = fields.ForeignKeyField(
+        "models.Intent", related_name="history", on_delete=fields.CASCADE
+    )
+    started_at = fields.DatetimeField()
+    duration_ms = fields.IntField(default=0)
+    outcome = fields.CharField(max_length=16)
+    error = fields.TextField(null=True)
+
+    intent_id: int
+
+    class Meta:
+        table = "outbox_attempt"
+
+
+class Trigger(Model):
+    """A rule of a base that turns a change in amoCRM into an outbox intent (settings tab «Автоматизация»)."""
+
+    id = fields.IntField(primary_key=True)
+    base: fields.ForeignKeyRelation[OneCBase] = fields.ForeignKeyField(
+        "models.OneCBase", related_name="triggers", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(TriggerKind, max_length=32)
+    pipeline_id = fields.BigIntField(null=True)
+    status_id = fields.BigIntField(null=True)
+    enabled = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    base_id: int
+
+    class Meta:
+        table = "trigger"
+
+
+class StageVisit(Model):
+    """Whether a deal was last seen in a stage trigger's stage: it fires on entering, not on every change."""
+
+    id = fields.IntField(primary_key=True)
+    trigger: fields.ForeignKeyRelation[Trigger] = fields.ForeignKeyField(
+        "models.Trigger", related_name="visits", on_delete=fields.CASCADE
+    )
+    amo_id = fields.BigIntField()
+    in_stage = fields.BooleanField(default=False)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    trigger_id: int
+
+    class Meta:
+        table = "stage_visit"
+        unique_together = (("trigger", "amo_id"),)
+
+
+class Subscription(Model):
+    """An account's webhook subscription at amoCRM (its secret is in the destination path) and its health."""
+
+    account_id = fields.BigIntField(primary_key=True, generated=False)
+    secret = fields.CharField(max_length=64, unique=True)
+    subscribed_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    last_hook_at = fields.DatetimeField(null=True)
+    last_reconciled_at = fields.DatetimeField(null=True)
+    reconciled_until = fields.DatetimeField(null=True)  # amoCRM's updated_at the last pass read up to
+    caught = fields.IntField(default=0)  # changes the reconciliation found that no hook had announced
+
+    class Meta:
+        table = "webhook_subscription"
+
+
+class Hint(Model):
+    """An amoCRM entity that may have changed, as a webhook, the digital pipeline or the reconciliation said:
+    recorded at once, read back from amoCRM later (a hint is never trusted)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.BigIntField()
+    entity = fields.CharField(max_length=16)  # leads, contacts, companies
+    amo_id = fields.BigIntField()
+    source = fields.CharField(max_length=16)  # webhook, dp, reconcile
+    received_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook_hint"
+        indexes = (Index(fields=("received_at",)),)

@@ -26,7 +26,7 @@ from backend.models import (
 from backend.testing import postgres as pg
 from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 8  # 0007: link rows without a 1C id, 0008: how a processed event was fingerprinted
+MIGRATIONS = 9  # 0009: the outbox, triggers, webhook subscriptions and hints
 
 
 @pytest.fixture
