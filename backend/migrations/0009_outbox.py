@@ -106,4 +106,9 @@ class Migration(migrations.Migration):
             options={'table': 'stage_visit', 'app': 'models', 'unique_together': (('trigger', 'amo_id'),), 'pk_attr': 'id', 'table_description': "Whether a deal was last seen in a stage trigger's stage: it fires on entering, not on every change."},
             bases=['Model'],
         ),
+        # At most one waiting intent per base, kind and entity: a newer one replaces it (sync/outbox.enqueue).
+        ops.RunSQL(
+            'CREATE UNIQUE INDEX IF NOT EXISTS "uid_outbox_waiting" ON "outbox_intent" '
+            '("base_id", "kind", COALESCE("entity_kind", \'\'), COALESCE("amo_id", 0)) WHERE "state" = \'pending\''
+        ),
     ]

@@ -1,6 +1,7 @@
-"""What workers must share, and where it lives: the per-account amoCRM request budget and the stored token pairs
-with their refresh lock. On PostgreSQL in the database (several workers share one account), on SQLite in this
-process (one process by design). The choice is made once, by `coordination`, where the app is assembled.
+"""What workers must share, and where it lives: the per-account amoCRM request budget, the stored token pairs
+with their refresh lock, and who sends which outbox intent. On PostgreSQL in the database (several workers share
+one account), on SQLite in this process (one process by design). The choice is made once, by `coordination`, where
+the app is assembled.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from backend.amocrm import LocalRequestBudget, RequestBudget
 from backend.crypto import SecretBox
 from backend.settings import Settings
 from backend.store.budget import DatabaseRequestBudget
+from backend.store.claims import IntentClaims, LocalClaims, PostgresClaims
 from backend.store.locks import AdvisoryLocks
 from backend.store.tokens import DatabaseTokenStore
 
@@ -24,6 +26,7 @@ class Coordination:
 
     budget: RequestBudget
     tokens: DatabaseTokenStore
+    claims: IntentClaims
 
 
 def coordination(settings: Settings, secrets: SecretBox, *, budget: RequestBudget | None = None) -> Coordination:
@@ -32,8 +35,9 @@ def coordination(settings: Settings, secrets: SecretBox, *, budget: RequestBudge
         return Coordination(
             budget or DatabaseRequestBudget(settings.amocrm_rps),
             DatabaseTokenStore(secrets, AdvisoryLocks(settings.database_url, REFRESH_LOCKS)),
+            PostgresClaims(),
         )
-    return Coordination(budget or LocalRequestBudget(settings.amocrm_rps), DatabaseTokenStore(secrets))
+    return Coordination(budget or LocalRequestBudget(settings.amocrm_rps), DatabaseTokenStore(secrets), LocalClaims())
 
 
 __all__ = [
