@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -24,6 +25,7 @@ from backend.pages import Pages, make_templates
 from backend.redaction import redact_server_log
 from backend.settings import Settings
 from backend.store import coordination
+from backend.sync.background import run_jobs
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.domain import Domain
@@ -64,6 +66,7 @@ def create_app(
             ):
                 secrets = SecretBox(settings.secret_key)
                 sync_log = SyncLog(timedelta(days=settings.sync_log_retention_days))
+                shared = coordination(settings, secrets, budget=amocrm_budget)
                 app.state.pages = Pages(make_templates(), translator, settings.widget_origins)
                 app.state.ui_tokens = UITokens(settings.secret_key)
                 app.state.domain = Domain(
@@ -72,13 +75,18 @@ def create_app(
                     amocrm_http=amocrm_http,
                     onec_http=onec_http,
                     sync_log=sync_log,
-                    amocrm=AmoCRMClients(
-                        amocrm_http, settings, coordination(settings, secrets, budget=amocrm_budget), retry=amocrm_retry
-                    ),
+                    amocrm=AmoCRMClients(amocrm_http, settings, shared, retry=amocrm_retry),
                     field_directory=FieldDirectory(),
                     onec=OneCClients(onec_http, settings, secrets, sync_log),
+                    claims=shared.claims,
                 )
-                yield
+                stop = asyncio.Event()
+                background = asyncio.create_task(run_jobs([app.state.domain.outbox.deliver_due], stop))
+                try:
+                    yield
+                finally:
+                    stop.set()
+                    await background
         finally:
             await db.close_database()
 

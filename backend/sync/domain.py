@@ -4,14 +4,17 @@ amoCRM and 1C clients, the field directory and the sync log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import httpx
 
 from backend.crypto import SecretBox
 from backend.settings import Settings
+from backend.store.claims import IntentClaims
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
+from backend.sync.outbox import Outbox
 from backend.sync.workspace import Workspace
 
 
@@ -27,6 +30,12 @@ class Domain:
     amocrm: AmoCRMClients
     field_directory: FieldDirectory
     onec: OneCClients
+    claims: IntentClaims
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """The outbox of calls into 1C, sent with this worker's claims."""
+        return Outbox(self, self.claims)
 
     def workspace(self, account_id: int) -> Workspace:
         """The operations of one account (made per request; cheap)."""

@@ -126,10 +126,15 @@ async def _press(request: Request, session: UISession, *, order: bool) -> Respon
     status = 200
     try:
         if order:
-            await cards.send_order(base, context["amo_id"])
+            pressed = await cards.send_order(base, context["amo_id"], session.user_id or None)
         else:
-            await cards.send_counterparty(base, CARD_KINDS[entity], context["amo_id"])
-        context["message"] = t("order.done" if order else "party.done")
+            pressed = await cards.send_counterparty(
+                base, CARD_KINDS[entity], context["amo_id"], session.user_id or None
+            )
+        if pressed.queued_until is None:
+            context["message"] = t("order.done" if order else "party.done")
+        else:
+            context["queued"] = pressed
     except Exception as exc:
         if not handled(exc):
             raise

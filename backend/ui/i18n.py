@@ -30,6 +30,16 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "order.create": {"ru": "Создать заказ в 1С", "en": "Create the order in 1C"},
     "order.update": {"ru": "Обновить заказ в 1С", "en": "Update the order in 1C"},
     "order.done": {"ru": "Заказ сохранён в 1С.", "en": "The order is saved in 1C."},
+    "order.queued": {
+        "ru": "Заказ в очереди: 1С сейчас не ответила, amo1c отправит его сам, как только 1С будет доступна.",
+        "en": "The order is queued: 1C did not answer now; amo1c will send it by itself once 1C is back.",
+    },
+    "party.queued": {
+        "ru": "Контрагент в очереди: 1С сейчас не ответила, amo1c отправит его сам, как только 1С будет доступна.",
+        "en": "The counterparty is queued: 1C did not answer now; amo1c will send it by itself once 1C is back.",
+    },
+    "card.queued_reason": {"ru": "Причина", "en": "Reason"},
+    "card.next_attempt": {"ru": "Следующая попытка —", "en": "Next attempt:"},
     "party.in_1c": {"ru": "Контрагент в 1С", "en": "Counterparty in 1C"},
     "party.not_linked": {"ru": "Контрагента в 1С пока нет.", "en": "No counterparty in 1C yet."},
     "party.create": {"ru": "Создать контрагента в 1С", "en": "Create the counterparty in 1C"},

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
-from backend.models import Account, Direction, EntityKind, EntityLink, Outcome, SyncLogEntry
+from backend.models import Account, Direction, EntityKind, EntityLink, Intent, IntentState, Outcome, SyncLogEntry
 from backend.settings import Settings
 from backend.ui.tokens import UISession, UITokens
 from tests.conftest import amo1c_over_fakes, client_of
@@ -155,15 +157,32 @@ async def test_create_order_button_sends_the_deal_and_shows_the_1c_link(cards: C
     assert again.status_code == 200
 
 
-async def test_order_button_shows_1c_refusing(cards: Cards) -> None:
+async def test_order_button_shows_1c_refusing_and_does_not_retry_a_refusal(cards: Cards) -> None:
     deal_id = await make_deal(cards)
-    cards.onec.fail_next(1, status=500, body="Не заполнен склад")
+    cards.onec.fail_next(1, status=400, body="Не заполнен склад")
     response = await cards.client.post(
         f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers()
     )
     assert response.status_code == 502
     assert "Не заполнен склад" in response.text and "Создать заказ в 1С" in response.text
     assert not await EntityLink.filter(kind=EntityKind.LEAD, amo_id=deal_id).exists()
+    intent = await Intent.get(amo_id=deal_id)
+    assert intent.state == IntentState.FAILED and intent.attempts == 1
+
+
+async def test_order_button_queues_the_order_when_1c_cannot_answer_now(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
+    cards.onec.fail_next(1, status=503, body="Сервис 1С временно недоступен: идёт обновление")
+    response = await cards.client.post(
+        f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers()
+    )
+    assert response.status_code == 200, response.text
+    text = html.unescape(response.text)
+    assert "Заказ в очереди" in text and "идёт обновление" in text and "Следующая попытка" in text
+    assert "amo1c-flash_error" not in text
+    intent = await Intent.get(amo_id=deal_id)
+    assert intent.state == IntentState.PENDING and intent.attempts == 1
+    assert 20 <= (intent.next_attempt_at - datetime.now(UTC)).total_seconds() <= 40, "30 s ± jitter"
 
 
 async def test_company_without_inn_gets_a_message_instead_of_a_call(cards: Cards) -> None:

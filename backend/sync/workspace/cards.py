@@ -3,16 +3,29 @@ documents, and the buttons that send a deal or a counterparty to 1C."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from backend.models import EntityKind, EntityLink, OneCBase, UserPreference
+from backend.models import EntityKind, EntityLink, IntentKind, IntentState, OneCBase, UserPreference
 from backend.onec import Document
-from backend.sync.actions import Sent, send_counterparty, send_order
+from backend.onec.errors import OneCFailed
+from backend.sync.errors import Conflict
+from backend.sync.outbox import enqueue
 
 if TYPE_CHECKING:
     from backend.sync.workspace import Workspace
 
 BASE_PREFERENCE = "card_base"
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """What a card button's press came to: 1C took it (`queued_until` None), or it waits in the outbox for its
+    next attempt at `queued_until` because 1C could not be reached (`reason`: what went wrong)."""
+
+    queued_until: datetime | None = None
+    reason: str = ""
 
 
 class Cards:
@@ -56,13 +69,36 @@ class Cards:
         """The deal's documents as 1C lists them (`get_orders`); raises OneCError."""
         return await self.workspace.onec(base).get_orders(deal_id)
 
-    async def send_order(self, base: OneCBase, lead_id: int) -> Sent:
-        """Create or update the deal's order in 1C and link it; raises EntityMissing, MissingInn, Conflict,
-        AmoCRMError, OneCError (sync.actions.send_order)."""
-        onec, amo = self.workspace.onec(base), await self.workspace.amo()
-        return await send_order(onec, amo, self.workspace.fields, base, lead_id)
+    async def send_order(self, base: OneCBase, lead_id: int, user_id: int | None = None) -> Pressed:
+        """Create or update the deal's order in 1C through the outbox and wait a few seconds for 1C's answer.
 
-    async def send_counterparty(self, base: OneCBase, kind: EntityKind, amo_id: int) -> Sent:
-        """Create or update a contact's or company's counterparty in 1C and link it; raises like send_order."""
-        onec, amo = self.workspace.onec(base), await self.workspace.amo()
-        return await send_counterparty(onec, amo, self.workspace.fields, base, kind, amo_id)
+        Raises what 1C's or amoCRM's refusal was (EntityMissing, MissingInn, Conflict, AmoCRMError, OneCError);
+        when 1C cannot be reached now, answers that the order waits in the outbox and when it is tried next.
+        """
+        return await self._press(base, IntentKind.NEW_ORDER, EntityKind.LEAD, lead_id, user_id)
+
+    async def send_counterparty(
+        self, base: OneCBase, kind: EntityKind, amo_id: int, user_id: int | None = None
+    ) -> Pressed:
+        """Create or update a contact's or company's counterparty in 1C through the outbox; like send_order."""
+        return await self._press(base, IntentKind.NEW_LEAD, kind, amo_id, user_id)
+
+    async def _press(
+        self, base: OneCBase, kind: IntentKind, entity: EntityKind, amo_id: int, user_id: int | None
+    ) -> Pressed:
+        domain = self.workspace.domain
+        cause = f"кнопка в карточке (пользователь {user_id})" if user_id else "кнопка в карточке"
+        intent = await enqueue(
+            self.workspace.mine(base), kind, entity_kind=entity, amo_id=amo_id, cause=cause, user_id=user_id
+        )
+        sending = await domain.outbox.send_now(intent, wait=domain.settings.onec_timeout * 2 + 5)
+        intent = sending.intent
+        if intent.state == IntentState.DELIVERED:
+            return Pressed()
+        if intent.state in (IntentState.PENDING, IntentState.SENDING):
+            return Pressed(queued_until=intent.next_attempt_at, reason=intent.last_error or "")
+        if sending.error is not None:
+            raise sending.error
+        if intent.state == IntentState.CANCELLED:
+            raise Conflict("отправка отменена в настройках: нажмите кнопку ещё раз")
+        raise OneCFailed(intent.last_error or "1С не приняла данные")
