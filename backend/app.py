@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from backend import db, health, oauth
+from backend import db, health, oauth, webhooks
 from backend.amocrm import RequestBudget, RetryPolicy
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
@@ -81,7 +81,9 @@ def create_app(
                     claims=shared.claims,
                 )
                 stop = asyncio.Event()
-                background = asyncio.create_task(run_jobs([app.state.domain.outbox.deliver_due], stop))
+                domain = app.state.domain
+                jobs = [domain.automation.read_hints, domain.outbox.deliver_due, domain.automation.reconcile_due]
+                background = asyncio.create_task(run_jobs(jobs, stop))
                 try:
                     yield
                 finally:
@@ -98,6 +100,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *health.routes,
         *sync_routes(),
         *oauth.routes,
+        *webhooks.routes,
         *session.routes,
         *cards.routes,
         *settings_routes,

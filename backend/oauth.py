@@ -18,6 +18,7 @@ from backend.pages import render
 from backend.sync.domain import Domain
 from backend.sync.errors import InvalidInput
 from backend.sync.install import disconnect, install
+from backend.sync.subscriptions import subscribe
 
 logger = logging.getLogger("amo1c.oauth")
 
@@ -83,6 +84,8 @@ async def callback(request: Request) -> Response:
     except AmoCRMError as exc:
         return _result(request, 502, f"amoCRM ответила ошибкой, интеграция не установлена: {exc}")
     logger.info("installed in amoCRM account %s (%s)", account.id, account.subdomain)
+    # webhooks feed the triggers; a refusal is kept for the settings page, the install stands
+    await subscribe(services.amocrm.for_account(account), services.settings.public_url)
     response = _result(
         request,
         200,

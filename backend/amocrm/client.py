@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, get_args
 
 import httpx
@@ -94,6 +94,27 @@ class AmoCRMClient:
         if len(created) != 1:
             raise AmoCRMBadResponse(f"amoCRM answered {len(created)} fields for one created")
         return parsing.custom_field(created[0])
+
+    async def subscribe_webhook(self, destination: str, events: Sequence[str]) -> None:
+        """Subscribe the account's webhooks for `events` to `destination` (amoCRM keeps one subscription per
+        destination: subscribing again replaces its events); raises AmoCRMError."""
+        body = {"destination": destination, "settings": list(events)}
+        await self._session.request("POST", "/api/v4/webhooks", body=body)
+
+    async def changed_since(self, entity: EntityType, since: int) -> list[Contact] | list[Company] | list[Lead]:
+        """Every contact, company or lead changed at or after the unix time `since`, oldest change first (all pages,
+        within the request budget); raises AmoCRMError."""
+        params: dict[str, str | int] = {
+            "filter[updated_at][from]": since,
+            "order[updated_at]": "asc",
+            "limit": MAX_PAGE_SIZE,
+        }
+        path = f"/api/v4/{_checked(entity, EntityType)}"
+        if entity == "contacts":
+            return await self._collect(path, params, entity, parsing.contact)
+        if entity == "companies":
+            return await self._collect(path, params, entity, parsing.company)
+        return await self._collect(path, {**params, "with": "contacts"}, entity, parsing.lead)
 
     async def find_contacts(self, query: str) -> list[Contact]:
         """Return contacts matching a search string (none: empty list); raises AmoCRMError."""

@@ -11,6 +11,7 @@ import httpx
 from backend.crypto import SecretBox
 from backend.settings import Settings
 from backend.store.claims import IntentClaims
+from backend.sync.automation import Automation
 from backend.sync.connections import AmoCRMClients, OneCClients
 from backend.sync.directory import FieldDirectory
 from backend.sync.log import SyncLog
@@ -31,6 +32,11 @@ class Domain:
     field_directory: FieldDirectory
     onec: OneCClients
     claims: IntentClaims
+
+    @cached_property
+    def automation(self) -> Automation:
+        """The triggers' background rounds (hints read back, reconciliation)."""
+        return Automation(self)
 
     @cached_property
     def outbox(self) -> Outbox:

@@ -176,7 +176,7 @@ async def test_a_failed_counterparty_call_is_rebuilt_and_sent_again(admin: Admin
         await sync(admin, "/sync/clients_contacts", {"id_1c": "c-1", "name": "Анна", "phone": "+79120000001"})
     ).json()["data"]
     await EntityLink.filter(kind=EntityKind.CONTACT).delete()
-    admin.onec.fail_next(1, status=500, body="Не записан контрагент")
+    admin.onec.fail_next(1, status=400, body="Не записан контрагент")
     press = await admin.client.post(
         f"/ui/cards/contacts/{contact_id}/counterparty", data={"base": "trade"}, headers=admin.htmx()
     )
