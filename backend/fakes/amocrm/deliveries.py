@@ -179,7 +179,8 @@ class Deliverer:
             await response.aread()
             await response.aclose()
             return response.status_code
-        async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout + 1.0)) as client:
+        # No proxy from the environment: the receivers a fake talks to are on loopback.
+        async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout + 1.0), trust_env=False) as client:
             return (await client.send(request)).status_code
 
     def _finish(self, delivery: Delivery, status: int | None, error: str | None) -> None:
