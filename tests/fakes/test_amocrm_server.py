@@ -11,7 +11,8 @@ import pytest
 
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.amocrm.__main__ import build_parser
-from tests.fakes.amocrm_helpers import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, code_grant, serving
+from tests.fakes.amocrm_helpers import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, code_grant
+from tests.fakes.servers import serving
 
 
 def test_amocrm_cli_parses_connection_and_integration_settings() -> None:

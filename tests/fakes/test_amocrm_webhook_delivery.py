@@ -6,8 +6,9 @@ import asyncio
 import socket
 import time
 
-from tests.fakes.amocrm_helpers import START_WALL, Session, open_session, phone, serving
+from tests.fakes.amocrm_helpers import START_WALL, Session, open_session, phone
 from tests.fakes.hook_helpers import HookReceiver, hooked_session, open_statuses
+from tests.fakes.servers import serving
 
 
 async def test_amocrm_deal_moved_through_the_api_sends_status_then_update_hook() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -77,19 +77,24 @@ class DropRule:
         return {"remaining": self.remaining, "event": self.event}
 
 
-@dataclass
 class Deliverer:
     """Owns the delivery log, the drop rules, the transport hooks go through and the tasks sending them."""
 
-    wall_clock: Callable[[], float]
-    transport: httpx.AsyncBaseTransport | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    log: list[Delivery] = field(default_factory=list)
-    drops: list[DropRule] = field(default_factory=list)
-    _serial: int = 0
-    _unsent: list[Delivery] = field(default_factory=list)
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _last: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    def __init__(
+        self,
+        wall_clock: Callable[[], float],
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.wall_clock = wall_clock
+        self.transport = transport
+        self.timeout = timeout
+        self.log: list[Delivery] = []
+        self.drops: list[DropRule] = []
+        self._serial = 0
+        self._unsent: list[Delivery] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last: dict[str, asyncio.Task[None]] = {}
 
     def drop_next(self, n: int = 1, event: str | None = None) -> DropRule:
         """Drop the next n deliveries (of `event` only, when given); raises ValueError when n < 1."""

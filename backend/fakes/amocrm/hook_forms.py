@@ -3,8 +3,9 @@
 Account webhooks (amoCRM's webhooks-format page; real captured bodies): `{group}[{action}][{n}][{field}]`, then
 `account[subdomain]`, `account[id]`, `account[_links][self]`. Leads use the group `leads`; contacts and
 companies both use `contacts`, told apart by `[type]` = `contact` or `company`. The digital-pipeline action
-(Kommo's "Widgets in Digital Pipeline" page) sends `event[...]`, `action[settings][widget][settings][...]`,
-`subdomain` and `account_id`.
+sends `event[...]`, `action[settings][widget][settings][...]`, `subdomain` and `account_id`: the structure is
+Kommo's "Widgets in Digital Pipeline" page; that it comes form-encoded like account webhooks, and `account_id`,
+are taken from public receivers of it, not from amoCRM's own documentation.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from backend.fakes.amocrm.custom_values import render_custom_values
 from backend.fakes.amocrm.state import Account, Entity
 
 FORM = "application/x-www-form-urlencoded"
@@ -67,20 +69,15 @@ def hook_entity(
 
 def _custom_fields(account: Account, entity: Entity) -> list[dict[str, Any]]:
     """Return the entity's custom values as webhooks list them: id, name, code, values with value and enum."""
-    rendered = []
-    for field_id, values in entity.custom_fields.items():
-        field = account.field_by_id(entity.entity_type, field_id)
-        if field is None or not values:
-            continue
-        rendered.append(
-            {
-                "id": field.id,
-                "name": field.name,
-                "code": field.code,
-                "values": [{"value": v.get("value"), "enum": v.get("enum_id")} for v in values],
-            }
-        )
-    return rendered
+    return [
+        {
+            "id": field["field_id"],
+            "name": field["field_name"],
+            "code": field["field_code"],
+            "values": [{"value": v.get("value"), "enum": v.get("enum_id")} for v in field["values"]],
+        }
+        for field in render_custom_values(account, entity) or []
+    ]
 
 
 def account_hook_form(account: Account, group: str, action: str, items: list[dict[str, Any]]) -> Form:
