@@ -121,9 +121,12 @@ class Deliverer:
 
     async def wait(self) -> None:
         """Return once every queued delivery has finished (those queued meanwhile included)."""
+        loop = asyncio.get_running_loop()
         self._start_unsent()
-        while self._tasks:
-            await asyncio.wait(list(self._tasks))
+        # Tasks of an event loop that closed before they finished (a test's previous loop) will never finish.
+        while mine := [task for task in self._tasks if task.get_loop() is loop]:
+            self._tasks.intersection_update(mine)
+            await asyncio.wait(mine)
             self._start_unsent()
 
     def _take_drop(self, event: str) -> bool:
@@ -144,7 +147,10 @@ class Deliverer:
             return
         unsent, self._unsent = self._unsent, []
         for delivery in unsent:
-            task = loop.create_task(self._send_after(delivery, self._last.get(delivery.destination)))
+            previous = self._last.get(delivery.destination)
+            if previous is not None and previous.get_loop() is not loop:
+                previous = None
+            task = loop.create_task(self._send_after(delivery, previous))
             self._last[delivery.destination] = task
             self._tasks.add(task)
             task.add_done_callback(self._forget)
