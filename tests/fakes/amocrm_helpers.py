@@ -119,6 +119,10 @@ class Session:
         """PATCH JSON to an API path with the session's token."""
         return await self.client.patch(path, headers=self.headers, json=body)
 
+    async def delete(self, path: str, body: Any) -> httpx.Response:
+        """DELETE an API path with a JSON body and the session's token."""
+        return await self.client.request("DELETE", path, headers=self.headers, json=body)
+
     async def create(self, entity: str, *items: dict[str, Any]) -> list[int]:
         """Create entities over the API and return their ids."""
         response = await self.post(f"/api/v4/{entity}", list(items))

@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-import uvicorn
 
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.amocrm.__main__ import build_parser
 from tests.fakes.amocrm_helpers import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, code_grant
+from tests.fakes.servers import serving
 
 
 def test_amocrm_cli_parses_connection_and_integration_settings() -> None:
@@ -41,25 +39,6 @@ def test_amocrm_module_help_runs() -> None:
     )
     assert result.returncode == 0
     assert "--client-secret" in result.stdout
-
-
-@asynccontextmanager
-async def serving(fake: FakeAmoCRM) -> AsyncIterator[str]:
-    """Serve the fake with uvicorn on a free loopback port and yield its base URL."""
-    config = uvicorn.Config(fake, host="127.0.0.1", port=0, log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_amocrm_serves_over_loopback_and_drops_requests_of_clients_that_gave_up() -> None:

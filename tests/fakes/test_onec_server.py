@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 
 import httpx
-import uvicorn
 
 from backend.fakes.onec.cli import build_parser, fake_from_args
 from tests.fakes.onec_helpers import LOGIN, PASSWORD, PATH, answer_json, make_fake, payload
+from tests.fakes.servers import serving
 
 
 def test_onec_cli_builds_fake_from_arguments() -> None:
@@ -41,24 +40,12 @@ def test_onec_module_help_runs() -> None:
 
 async def test_onec_serves_over_loopback_with_uvicorn() -> None:
     fake = make_fake()
-    config = uvicorn.Config(fake, host="127.0.0.1", port=0, log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
-        port = server.servers[0].sockets[0].getsockname()[1]
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", auth=(LOGIN, PASSWORD), trust_env=False
-        ) as client:
-            response = await client.post(PATH, json=payload("get_handlers_version"))
-            state = await client.get("/_fake/state")
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, timeout=10)
+    async with (
+        serving(fake) as base_url,
+        httpx.AsyncClient(base_url=base_url, auth=(LOGIN, PASSWORD), trust_env=False) as client,
+    ):
+        response = await client.post(PATH, json=payload("get_handlers_version"))
+        state = await client.get("/_fake/state")
     assert response.status_code == 200
     assert answer_json(response) == {"version": "1.4.2"}
     assert state.json()["version"] == "1.4.2"

@@ -6,26 +6,33 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from backend.fakes.amocrm import catalog, entities, related
+from backend.fakes.amocrm import catalog, entities, manager_actions, related, webhooks_api
 from backend.fakes.amocrm.control import JSON, control_routes
+from backend.fakes.amocrm.deliveries import DEFAULT_TIMEOUT, Delivery, DropRule
 from backend.fakes.amocrm.faults import Fault, RequestRecord
 from backend.fakes.amocrm.gateway import ApiCall, ApiHandler, api_endpoint, plain_endpoint
+from backend.fakes.amocrm.hook_control import hook_control_routes
 from backend.fakes.amocrm.oauth import token_endpoint
 from backend.fakes.amocrm.responses import json_response, problem
-from backend.fakes.amocrm.state import Account, CustomField
+from backend.fakes.amocrm.state import Account, CustomField, Entity
+from backend.fakes.amocrm.webhooks import Webhook
 from backend.fakes.amocrm.world import World
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class FakeAmoCRM:
-    """A stateful fake of amoCRM API v4 and its OAuth endpoint; raises nothing to clients, answers errors."""
+    """A stateful fake of amoCRM API v4, its OAuth endpoint and its webhooks; raises nothing to clients.
+
+    Hooks go through `webhook_transport` (e.g. `httpx.ASGITransport(app=amo1c)`), or over real HTTP without one.
+    """
 
     def __init__(
         self,
@@ -36,6 +43,8 @@ class FakeAmoCRM:
         access_token_ttl: int = 86400,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+        webhook_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.world = World(
             client_id=client_id,
@@ -45,6 +54,8 @@ class FakeAmoCRM:
             access_token_ttl=access_token_ttl,
             clock=clock,
             wall_clock=wall_clock,
+            webhook_transport=webhook_transport,
+            webhook_timeout=webhook_timeout,
         )
         self._app = Starlette(routes=self._routes())
 
@@ -63,6 +74,7 @@ class FakeAmoCRM:
         one = "/api/v4/{entity}/{id:int}"
         return [
             *control_routes(world),
+            *hook_control_routes(world),
             Route("/_fake/{rest:path}", _control_not_found, methods=ALL_METHODS),
             Route("/oauth2/access_token", plain_endpoint(world, token_endpoint(world)), methods=["POST"]),
             api("/api/v4/account", catalog.get_account, ["GET"]),
@@ -70,6 +82,9 @@ class FakeAmoCRM:
             api("/api/v4/users/{id:int}", catalog.get_user, ["GET"]),
             api("/api/v4/leads/pipelines", catalog.list_pipelines, ["GET"]),
             api("/api/v4/leads/pipelines/{id:int}", catalog.get_pipeline, ["GET"]),
+            api("/api/v4/webhooks", webhooks_api.list_webhooks, ["GET"]),
+            api("/api/v4/webhooks", webhooks_api.add_webhook, ["POST"]),
+            api("/api/v4/webhooks", webhooks_api.delete_webhook, ["DELETE"]),
             api(f"{entity}/custom_fields", catalog.list_fields, ["GET"]),
             api(f"{entity}/custom_fields", catalog.add_fields, ["POST"]),
             api(f"{entity}/custom_fields/{{id:int}}", catalog.get_field, ["GET"]),
@@ -168,6 +183,53 @@ class FakeAmoCRM:
     def clear_faults(self) -> None:
         """Drop every pending fault."""
         self.world.faults.clear()
+
+    # -- webhooks ------------------------------------------------------------------------------------------
+
+    @property
+    def webhook_transport(self) -> httpx.AsyncBaseTransport | None:
+        """The transport hooks are POSTed through; None means real HTTP."""
+        return self.world.hooks.deliverer.transport
+
+    @webhook_transport.setter
+    def webhook_transport(self, transport: httpx.AsyncBaseTransport | None) -> None:
+        """Send later hooks through another transport (None: real HTTP)."""
+        self.world.hooks.deliverer.transport = transport
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every hook the fake sent, is sending or dropped, oldest first."""
+        return self.world.hooks.deliverer.log
+
+    def webhooks(self, account_id: int) -> list[Webhook]:
+        """Return an account's webhook subscriptions; raises UnknownAccount."""
+        return self.world.hooks.webhooks(self.world.account(account_id).id)
+
+    def add_webhook(self, account_id: int, destination: str, settings: list[str], sort: int | None = None) -> Webhook:
+        """Subscribe a URL to events as the account's admin would; raises UnknownAccount or ValueError."""
+        account = self.world.account(account_id)
+        return self.world.hooks.subscribe(account.id, destination, settings, account.admin_id, sort)
+
+    def move_lead(self, account_id: int, lead_id: int, status_id: int, pipeline_id: int | None = None) -> Entity:
+        """Move a deal to a status as a manager would, raising its hooks; raises UnknownEntity or ValueError."""
+        return manager_actions.move_lead(self.world, account_id, lead_id, status_id, pipeline_id)
+
+    def touch_entity(self, account_id: int, entity: str, entity_id: int, name: str | None = None) -> Entity:
+        """Save a card as a manager would (renamed when `name` is given), raising its hooks; raises UnknownEntity."""
+        return manager_actions.touch_entity(self.world, account_id, entity, entity_id, name)
+
+    def drop_next_webhooks(self, n: int = 1, event: str | None = None) -> DropRule:
+        """Never send the next n hooks (of `event` only, when given), logging them as dropped; raises ValueError."""
+        return self.world.hooks.deliverer.drop_next(n, event)
+
+    def send_dp_hook(self, account_id: int, lead_id: int, url: str, settings: dict[str, Any] | None = None) -> Delivery:
+        """Queue the digital-pipeline action's hook for a deal to `url`; raises UnknownEntity or ValueError."""
+        lead = self.world.entity(account_id, "leads", lead_id)
+        return self.world.hooks.send_dp_hook(self.world.account(account_id), lead, url, settings)
+
+    async def deliveries_done(self) -> None:
+        """Return once every queued hook has been answered, refused, timed out or dropped."""
+        await self.world.hooks.deliverer.wait()
 
 
 async def _control_not_found(request: Request) -> Response:

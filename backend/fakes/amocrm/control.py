@@ -14,7 +14,7 @@ from backend.fakes.amocrm.catalog import field_json, user_json
 from backend.fakes.amocrm.faults import Fault
 from backend.fakes.amocrm.responses import json_response
 from backend.fakes.amocrm.snapshot import account_snapshot, counters
-from backend.fakes.amocrm.world import UnknownAccount, World
+from backend.fakes.amocrm.world import UnknownAccount, UnknownEntity, World
 
 JSON = "application/json"
 
@@ -31,7 +31,7 @@ class ControlError(Exception):
 ControlHandler = Callable[[Request, dict[str, Any]], Awaitable[Response]]
 
 
-def _control(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]]:
+def control_endpoint(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a control handler: parse an optional JSON object body and turn errors into JSON answers."""
 
     async def endpoint(request: Request) -> Response:
@@ -47,6 +47,8 @@ def _control(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]
             return json_response({"detail": exc.detail}, exc.status, JSON)
         except UnknownAccount as exc:
             return json_response({"detail": f"no account {exc.args[0]}"}, 404, JSON)
+        except UnknownEntity as exc:
+            return json_response({"detail": str(exc.args[0])}, 404, JSON)
         except (ValueError, TypeError) as exc:
             return json_response({"detail": str(exc)}, 400, JSON)
         except Exception as exc:  # a fake must never leak a traceback to its client
@@ -55,21 +57,21 @@ def _control(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]
     return endpoint
 
 
-def _int(value: Any, name: str) -> int:
+def int_value(value: Any, name: str) -> int:
     """Return value as an int; raises ControlError."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ControlError(f"{name} must be an integer")
     return int(value)
 
 
-def _optional_str(value: Any, name: str) -> str | None:
+def optional_str(value: Any, name: str) -> str | None:
     """Return value when it is a string or None; raises ControlError."""
     if value is not None and not isinstance(value, str):
         raise ControlError(f"{name} must be a string")
     return value
 
 
-def _account_id(request: Request) -> int:
+def account_id_of(request: Request) -> int:
     """Return the account id in the path."""
     account_id: int = request.path_params["account_id"]
     return account_id
@@ -88,8 +90,8 @@ def control_routes(world: World) -> list[Route]:
 
     async def create_account(request: Request, body: dict[str, Any]) -> Response:
         """POST /_fake/accounts {subdomain?, name?} -> 201 {account_id, subdomain, name, admin_user_id, code, users}."""
-        subdomain = _optional_str(body.get("subdomain"), "subdomain") or f"test{len(world.accounts) + 1}"
-        name = _optional_str(body.get("name"), "name") or subdomain
+        subdomain = optional_str(body.get("subdomain"), "subdomain") or f"test{len(world.accounts) + 1}"
+        name = optional_str(body.get("name"), "name") or subdomain
         account = world.add_account(subdomain=subdomain, name=name)
         answer = {
             "account_id": account.id,
@@ -104,17 +106,17 @@ def control_routes(world: World) -> list[Route]:
     async def issue_code(request: Request, body: dict[str, Any]) -> Response:
         """POST /_fake/accounts/{id}/codes {user_id?} -> 201 {code}."""
         user_id = body.get("user_id")
-        code = world.issue_code(_account_id(request), None if user_id is None else _int(user_id, "user_id"))
+        code = world.issue_code(account_id_of(request), None if user_id is None else int_value(user_id, "user_id"))
         return json_response({"code": code}, 201, JSON)
 
     async def state(request: Request, body: dict[str, Any]) -> Response:
         """GET /_fake/accounts/{id}/state -> the account snapshot."""
-        account = world.account(_account_id(request))
+        account = world.account(account_id_of(request))
         return json_response(account_snapshot(str(request.base_url).rstrip("/"), account), 200, JSON)
 
     async def expire_tokens(request: Request, body: dict[str, Any]) -> Response:
         """POST /_fake/accounts/{id}/expire_tokens -> {expired: n}."""
-        account = world.account(_account_id(request))
+        account = world.account(account_id_of(request))
         return json_response({"expired": world.tokens.expire_access(account.id)}, 200, JSON)
 
     async def add_fields(request: Request, body: dict[str, Any]) -> Response:
@@ -122,8 +124,8 @@ def control_routes(world: World) -> list[Route]:
         fields = body.get("fields")
         if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
             raise ControlError("fields must be an array of objects")
-        created = world.add_custom_fields(_account_id(request), str(body.get("entity")), fields)
-        account = world.account(_account_id(request))
+        created = world.add_custom_fields(account_id_of(request), str(body.get("entity")), fields)
+        account = world.account(account_id_of(request))
         base = str(request.base_url).rstrip("/")
         return json_response({"custom_fields": [field_json(base, account, f) for f in created]}, 201, JSON)
 
@@ -138,7 +140,7 @@ def control_routes(world: World) -> list[Route]:
 
     async def fail_next(request: Request, body: dict[str, Any]) -> Response:
         """POST /_fake/fail_next {n?, status?, body?, content_type?, path_prefix?, account_id?, after_apply?}."""
-        fault = _fault_from(body, status=_int(body.get("status", 500), "status"), seconds=0.0)
+        fault = _fault_from(body, status=int_value(body.get("status", 500), "status"), seconds=0.0)
         return json_response({"fault": world.faults.add(fault).as_json()}, 201, JSON)
 
     async def hang_next(request: Request, body: dict[str, Any]) -> Response:
@@ -159,7 +161,7 @@ def control_routes(world: World) -> list[Route]:
     async def rps_limit(request: Request, body: dict[str, Any]) -> Response:
         """GET, PUT or POST /_fake/rps_limit {rps_limit} -> {rps_limit}; 0 means unlimited."""
         if request.method != "GET":
-            limit = _int(body.get("rps_limit"), "rps_limit")
+            limit = int_value(body.get("rps_limit"), "rps_limit")
             if limit < 0:
                 raise ControlError("rps_limit must not be negative")
             world.limiter.limit = limit
@@ -167,32 +169,32 @@ def control_routes(world: World) -> list[Route]:
 
     account_path = "/_fake/accounts/{account_id:int}"
     return [
-        Route("/_fake/accounts", _control(list_accounts), methods=["GET"]),
-        Route("/_fake/accounts", _control(create_account), methods=["POST"]),
-        Route(f"{account_path}/codes", _control(issue_code), methods=["POST"]),
-        Route(f"{account_path}/state", _control(state), methods=["GET"]),
-        Route(f"{account_path}/expire_tokens", _control(expire_tokens), methods=["POST"]),
-        Route(f"{account_path}/custom_fields", _control(add_fields), methods=["POST"]),
-        Route("/_fake/requests", _control(requests_log), methods=["GET", "DELETE"]),
-        Route("/_fake/fail_next", _control(fail_next), methods=["POST"]),
-        Route("/_fake/hang_next", _control(hang_next), methods=["POST"]),
-        Route("/_fake/faults", _control(faults), methods=["GET", "DELETE"]),
-        Route("/_fake/rps_limit", _control(rps_limit), methods=["GET", "PUT", "POST"]),
+        Route("/_fake/accounts", control_endpoint(list_accounts), methods=["GET"]),
+        Route("/_fake/accounts", control_endpoint(create_account), methods=["POST"]),
+        Route(f"{account_path}/codes", control_endpoint(issue_code), methods=["POST"]),
+        Route(f"{account_path}/state", control_endpoint(state), methods=["GET"]),
+        Route(f"{account_path}/expire_tokens", control_endpoint(expire_tokens), methods=["POST"]),
+        Route(f"{account_path}/custom_fields", control_endpoint(add_fields), methods=["POST"]),
+        Route("/_fake/requests", control_endpoint(requests_log), methods=["GET", "DELETE"]),
+        Route("/_fake/fail_next", control_endpoint(fail_next), methods=["POST"]),
+        Route("/_fake/hang_next", control_endpoint(hang_next), methods=["POST"]),
+        Route("/_fake/faults", control_endpoint(faults), methods=["GET", "DELETE"]),
+        Route("/_fake/rps_limit", control_endpoint(rps_limit), methods=["GET", "PUT", "POST"]),
     ]
 
 
 def _fault_from(body: dict[str, Any], status: int | None, seconds: float) -> Fault:
     """Build a fault from a control body's common keys; raises ControlError."""
     account_id = body.get("account_id")
-    content_type = _optional_str(body.get("content_type"), "content_type")
+    content_type = optional_str(body.get("content_type"), "content_type")
     return Fault(
-        remaining=_int(body.get("n", 1), "n"),
+        remaining=int_value(body.get("n", 1), "n"),
         status=status,
         seconds=seconds,
         body=body.get("body"),
         content_type=content_type,
-        path_prefix=_optional_str(body.get("path_prefix"), "path_prefix"),
-        account_id=None if account_id is None else _int(account_id, "account_id"),
+        path_prefix=optional_str(body.get("path_prefix"), "path_prefix"),
+        account_id=None if account_id is None else int_value(account_id, "account_id"),
         after_apply=bool(body.get("after_apply", False)),
-        method=(_optional_str(body.get("method"), "method") or "").upper() or None,
+        method=(optional_str(body.get("method"), "method") or "").upper() or None,
     )

@@ -11,6 +11,7 @@ from backend.fakes.amocrm.render import entity_json, hal_page, self_link, with_o
 from backend.fakes.amocrm.responses import ApiError, json_response, no_content
 from backend.fakes.amocrm.search import select_entities
 from backend.fakes.amocrm.state import ENTITY_TYPES, Entity
+from backend.fakes.amocrm.webhooks import Touched
 from backend.fakes.amocrm.writes import MAX_BATCH, Change, apply_change, parse_batch
 
 
@@ -96,10 +97,16 @@ def _array_body(call: ApiCall) -> list[Any]:
 
 
 def _apply_all(call: ApiCall, entity_type: str, changes: list[Change]) -> list[Entity]:
-    """Store validated changes in order."""
-    return [
-        apply_change(call.account, call.world.ids, entity_type, change, call.user_id, call.now) for change in changes
-    ]
+    """Store validated changes in order, then queue the webhooks they raise (sent after this answer)."""
+    stored, touched = [], []
+    for change in changes:
+        before = change.target
+        old = (before.status_id, before.pipeline_id) if before is not None else (None, None)
+        entity = apply_change(call.account, call.world.ids, entity_type, change, call.user_id, call.now)
+        stored.append(entity)
+        touched.append(Touched(entity, before is None, *old))
+    call.world.hooks.announce(call.account, touched)
+    return stored
 
 
 def _update_answer(call: ApiCall, entity_type: str, entity: Entity, change: Change | None) -> dict[str, Any]:

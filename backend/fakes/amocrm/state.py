@@ -32,6 +32,7 @@ class IdSequence:
             "entity": 1_000_001,
             "note": 40_000_001,
             "tag": 300_001,
+            "webhook": 839_001,
         }
 
     def next(self, kind: str) -> int:

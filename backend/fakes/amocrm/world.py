@@ -5,18 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import httpx
+
+from backend.fakes.amocrm.deliveries import DEFAULT_TIMEOUT, Deliverer
 from backend.fakes.amocrm.faults import FaultQueue, RateLimiter, RequestRecord
 from backend.fakes.amocrm.seed import build_account, build_custom_fields
-from backend.fakes.amocrm.state import ENTITY_TYPES, Account, CustomField, IdSequence
+from backend.fakes.amocrm.state import ENTITY_TYPES, Account, CustomField, Entity, IdSequence
 from backend.fakes.amocrm.tokens import TokenStore
+from backend.fakes.amocrm.webhooks import WebhookHub
 
 
 class UnknownAccount(KeyError):
     """Raised when an account id is not one this fake created."""
 
 
+class UnknownEntity(KeyError):
+    """Raised when an account holds no lead, contact or company with the given id."""
+
+
 class World:
-    """Owns the integration settings, accounts, tokens, id sequence, faults, rate limiter and request log."""
+    """Owns the integration settings, accounts, tokens, ids, faults, rate limiter, request log and webhooks."""
 
     def __init__(
         self,
@@ -27,6 +35,8 @@ class World:
         access_token_ttl: int,
         clock: Callable[[], float],
         wall_clock: Callable[[], float],
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+        webhook_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -39,6 +49,7 @@ class World:
         self.faults = FaultQueue()
         self.limiter = RateLimiter(clock, rps_limit)
         self.requests: list[RequestRecord] = []
+        self.hooks = WebhookHub(self.ids, self.now, Deliverer(wall_clock, webhook_transport, webhook_timeout))
 
     def now(self) -> int:
         """Return the wall clock as amoCRM's integer Unix timestamp."""
@@ -60,6 +71,15 @@ class World:
             return self.accounts[account_id]
         except KeyError:
             raise UnknownAccount(account_id) from None
+
+    def entity(self, account_id: int, entity_type: str, entity_id: int) -> Entity:
+        """Return a lead, contact or company; raises UnknownAccount, UnknownEntity or ValueError (bad type)."""
+        if entity_type not in ENTITY_TYPES:
+            raise ValueError(f"entity must be one of {', '.join(ENTITY_TYPES)}")
+        found = self.account(account_id).entities(entity_type).get(entity_id)
+        if found is None:
+            raise UnknownEntity(f"no {entity_type} {entity_id} in account {account_id}")
+        return found
 
     def issue_code(self, account_id: int, user_id: int | None = None) -> str:
         """Issue a 20-minute authorization code for a user (the admin by default); raises UnknownAccount."""

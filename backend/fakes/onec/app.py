@@ -20,7 +20,7 @@ from backend.fakes.onec.control import ControlApi
 from backend.fakes.onec.faults import MODULE_ERROR, FaultQueue, make_fault
 from backend.fakes.onec.infobase import InfoBase
 from backend.fakes.onec.records import LoggedRequest
-from backend.fakes.onec.responses import onec_json, onec_text, platform_text
+from backend.fakes.onec.responses import html_error_page, onec_json, onec_text, platform_text
 from backend.fakes.onec.validation import RequestError
 
 REALM = 'Basic realm="1C:Enterprise 8.3"'
@@ -52,6 +52,7 @@ class FakeOneC(InfoBase):
         self.password = password
         self.path = path
         self.latency = latency
+        self.down = False
         self.requests: list[LoggedRequest] = []
         self.faults = FaultQueue()
         routes = [
@@ -89,11 +90,20 @@ class FakeOneC(InfoBase):
         """Drop every queued fault."""
         self.faults.clear()
 
+    def go_down(self) -> None:
+        """Stop the publication: until `come_back`, every request is answered 503 by the web server in front."""
+        self.down = True
+
+    def come_back(self) -> None:
+        """Start the publication again after `go_down`; the base's data is as it was."""
+        self.down = False
+
     def reset(self) -> None:
-        """Forget the base's data, the request log and queued faults; version, latency and login stay."""
+        """Forget the base's data, the request log and queued faults and come back up; version, latency, login stay."""
         self.reset_data()
         self.requests.clear()
         self.faults.clear()
+        self.down = False
 
     def requests_of(self, type: str) -> list[LoggedRequest]:
         """Return the logged handler requests whose body `type` is `type`."""
@@ -107,13 +117,12 @@ class FakeOneC(InfoBase):
         return response
 
     async def _answer(self, request: Request, entry: LoggedRequest) -> Response:
+        if self.down:
+            return await _unavailable(request, entry)
         if request.method != "POST":
             return platform_text(f"Метод {request.method} не поддерживается", 405, {"Allow": "POST"})
         # The body is logged even when auth fails: it shows what the caller meant to send.
-        payload, problem = _parse_body(await request.body())
-        entry.body = payload
-        if isinstance(payload, dict) and isinstance(payload.get("type"), str):
-            entry.type = payload["type"]
+        payload, problem = _log_body(entry, await request.body())
         entry.auth_ok, entry.login = self._authenticate(request.headers.get("authorization"))
         if not entry.auth_ok:
             return platform_text("401 Unauthorized", 401, {"WWW-Authenticate": REALM})
@@ -146,9 +155,30 @@ class FakeOneC(InfoBase):
         return same_login and same_password, login
 
     async def _not_found(self, request: Request) -> Response:
-        entry = LoggedRequest(time=datetime.now(UTC), method=request.method, path=request.url.path, status=404)
+        entry = LoggedRequest(time=datetime.now(UTC), method=request.method, path=request.url.path)
         self.requests.append(entry)
-        return platform_text(f"Не найден шаблон URL, соответствующий запросу: {request.url.path}", 404)
+        if self.down:
+            response = await _unavailable(request, entry)
+        else:
+            response = platform_text(f"Не найден шаблон URL, соответствующий запросу: {request.url.path}", 404)
+        entry.status = response.status_code
+        return response
+
+
+async def _unavailable(request: Request, entry: LoggedRequest) -> Response:
+    """Answer as the web server does in front of a stopped publication, logging what the caller sent."""
+    _log_body(entry, await request.body())
+    entry.fault = "down"
+    return html_error_page(503)
+
+
+def _log_body(entry: LoggedRequest, raw: bytes) -> tuple[Any, str | None]:
+    """Parse a request body into the log entry (its `type` too); return it and 1C's complaint, as `_parse_body`."""
+    payload, problem = _parse_body(raw)
+    entry.body = payload
+    if isinstance(payload, dict) and isinstance(payload.get("type"), str):
+        entry.type = payload["type"]
+    return payload, problem
 
 
 def _parse_body(raw: bytes) -> tuple[Any, str | None]:

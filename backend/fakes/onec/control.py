@@ -39,6 +39,8 @@ class ControlApi:
             Route("/_fake/version", self.set_version, methods=["POST"]),
             Route("/_fake/latency", self.set_latency, methods=["POST"]),
             Route("/_fake/reset", self.reset, methods=["POST"]),
+            Route("/_fake/down", self.go_down, methods=["POST"]),
+            Route("/_fake/up", self.come_back, methods=["POST"]),
         ]
 
     async def list_requests(self, request: Request) -> Response:
@@ -72,6 +74,7 @@ class ControlApi:
         state = self.fake.state_json()
         state["faults"] = [fault.to_json() for fault in self.fake.faults.pending()]
         state["latency"] = self.fake.latency
+        state["down"] = self.fake.down
         return JSONResponse(state)
 
     async def set_version(self, request: Request) -> Response:
@@ -86,6 +89,16 @@ class ControlApi:
         """Forget data, log and faults, as `FakeOneC.reset` does."""
         self.fake.reset()
         return JSONResponse({"reset": True})
+
+    async def go_down(self, request: Request) -> Response:
+        """Stop the publication (every handler call answers 503) and answer `{"down": true}`."""
+        self.fake.go_down()
+        return JSONResponse({"down": True})
+
+    async def come_back(self, request: Request) -> Response:
+        """Start the publication again and answer `{"down": false}`."""
+        self.fake.come_back()
+        return JSONResponse({"down": False})
 
     def _add_fault(self, body: dict[str, Any]) -> dict[str, Any]:
         try:

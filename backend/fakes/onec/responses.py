@@ -29,6 +29,18 @@ def platform_text(message: str, status: int, headers: dict[str, str] | None = No
     return Response(message.encode("utf-8"), status_code=status, media_type=TEXT_TYPE, headers=headers)
 
 
+_PROXY_TEXT = (
+    "<p>The proxy server received an invalid response from an upstream server.<br />\n"
+    "The proxy server could not handle the request.</p>\n"
+)
+# Apache's own words when the publication behind it is stopped (the base is offline for a backup or an update).
+_UNAVAILABLE_TEXT = (
+    "<p>The server is temporarily unable to service your\n"
+    "request due to maintenance downtime or capacity\n"
+    "problems. Please try again later.</p>\n"
+)
+
+
 def html_error_page(status: int) -> Response:
     """Return the HTML error page a reverse proxy or web server shows instead of 1C's answer."""
     try:
@@ -39,8 +51,7 @@ def html_error_page(status: int) -> Response:
         '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n'
         f"<html><head>\n<title>{status} {phrase}</title>\n</head><body>\n"
         f"<h1>{phrase}</h1>\n"
-        "<p>The proxy server received an invalid response from an upstream server.<br />\n"
-        "The proxy server could not handle the request.</p>\n"
+        f"{_UNAVAILABLE_TEXT if status == 503 else _PROXY_TEXT}"
         "<hr>\n<address>Apache/2.4.58 (Win64) Server at 1c.example.local Port 80</address>\n"
         "</body></html>\n"
     )
