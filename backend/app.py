@@ -47,9 +47,11 @@ def create_app(
     onec_transport: httpx.AsyncBaseTransport | None = None,
     amocrm_budget: RequestBudget | None = None,
     amocrm_retry: RetryPolicy | None = None,
+    background: bool = True,
 ) -> Starlette:
     """Build the amo1c app; transports are injectable so tests can put the fakes behind the clients, and so are
-    the amoCRM request budget and retry policy (tests and benchmarks pace or retry differently)."""
+    the amoCRM request budget and retry policy (tests and benchmarks pace or retry differently). Without `background`
+    no task sends the outbox or reads hints: a test then runs those rounds itself (`domain.outbox.deliver_due`…)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,12 +85,12 @@ def create_app(
                 stop = asyncio.Event()
                 domain = app.state.domain
                 jobs = [domain.automation.read_hints, domain.outbox.deliver_due, domain.automation.reconcile_due]
-                background = asyncio.create_task(run_jobs(jobs, stop))
+                worker = asyncio.create_task(run_jobs(jobs if background else [], stop))
                 try:
                     yield
                 finally:
                     stop.set()
-                    await background
+                    await worker
         finally:
             await db.close_database()
 

@@ -227,7 +227,12 @@ def fake_amocrm(settings: Settings) -> FakeAmoCRM:
 
 @contextlib.asynccontextmanager
 async def amo1c_over_fakes(
-    settings: Settings, amocrm: FakeAmoCRM, onec: FakeOneC | None = None, *, budget: RequestBudget | None = None
+    settings: Settings,
+    amocrm: FakeAmoCRM,
+    onec: FakeOneC | None = None,
+    *,
+    budget: RequestBudget | None = None,
+    background: bool = True,
 ) -> AsyncIterator[Starlette]:
     """amo1c with its lifespan running in front of the fake amoCRM (and the fake 1C when given): a budget of 50 rps
     unless another is given, retries without sleeping. The one way tests put amo1c before the fakes."""
@@ -237,6 +242,7 @@ async def amo1c_over_fakes(
         onec_transport=httpx.ASGITransport(app=onec) if onec is not None else None,
         amocrm_budget=budget if budget is not None else LocalRequestBudget(50),
         amocrm_retry=RetryPolicy(sleep=no_sleep),
+        background=background,
     )
     async with application.router.lifespan_context(application):
         yield application
