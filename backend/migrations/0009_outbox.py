@@ -111,4 +111,10 @@ class Migration(migrations.Migration):
             'CREATE UNIQUE INDEX IF NOT EXISTS "uid_outbox_waiting" ON "outbox_intent" '
             '("base_id", "kind", COALESCE("entity_kind", \'\'), COALESCE("amo_id", 0)) WHERE "state" = \'pending\''
         ),
+        # One intent per decided state while it waits or is sent: two hooks (or presses) of one state queue it once.
+        ops.RunSQL(
+            'CREATE UNIQUE INDEX IF NOT EXISTS "uid_outbox_state" ON "outbox_intent" '
+            '("base_id", "kind", COALESCE("entity_kind", \'\'), COALESCE("amo_id", 0), "fingerprint") '
+            'WHERE "fingerprint" <> \'\' AND "state" IN (\'pending\', \'sending\')'
+        ),
     ]

@@ -91,28 +91,39 @@ async def enqueue(
     fingerprint: str = "",
     user_id: int | None = None,
     now: datetime | None = None,
+    join_under_way: bool = False,
 ) -> Intent:
     """Queue a call into 1C, due at once; raises Conflict when it cannot be written (a race that kept losing).
 
+    With `join_under_way` (a person's press) an intent of the same entity being sent right now is returned instead
+    of queueing the same state again after it: a double click sends once.
+
     A waiting intent for the same base, kind and entity is replaced (its cause and fingerprint become these, it is
     due now). With a `fingerprint` (the amoCRM state that decided it), an intent of that state already waiting,
-    being sent or delivered is returned as it is: nothing is sent twice for one state.
+    being sent or (unless `join_under_way`) delivered is returned as it is: nothing is sent twice for one state;
+    a unique index on waiting and sending states makes this hold for concurrent callers too.
     """
     now = now or now_utc()
     same = Intent.filter(base_id=base.id, kind=kind, entity_kind=entity_kind, amo_id=amo_id)
-    if fingerprint:
-        decided = await same.filter(
-            fingerprint=fingerprint, state__in=(IntentState.PENDING, IntentState.SENDING, IntentState.DELIVERED)
-        ).first()
-        if decided is not None:
-            return decided
+    # A person's press may send a delivered state again; a trigger never does.
+    decided_states: tuple[IntentState, ...] = (IntentState.PENDING, IntentState.SENDING)
+    decided_states += () if join_under_way else (IntentState.DELIVERED,)
     for _ in range(3):
+        if fingerprint:
+            decided = await same.filter(fingerprint=fingerprint, state__in=decided_states).first()
+            if decided is not None:
+                return decided
+        if join_under_way and (under_way := await same.filter(state=IntentState.SENDING).first()) is not None:
+            return under_way
         waiting = await same.filter(state=IntentState.PENDING).first()
         if waiting is not None:
             changes = {"cause": cause[:255], "fingerprint": fingerprint, "user_id": user_id, "next_attempt_at": now}
-            if await Intent.filter(id=waiting.id, state=IntentState.PENDING).update(**changes):
-                await waiting.refresh_from_db()
-                return waiting
+            try:
+                if await Intent.filter(id=waiting.id, state=IntentState.PENDING).update(**changes):
+                    await waiting.refresh_from_db()
+                    return waiting
+            except IntegrityError:
+                pass  # this state is being sent already: the next round finds it
             continue  # taken to be sent meanwhile: queue a new one after it
         try:
             return await Intent.create(
@@ -127,7 +138,7 @@ async def enqueue(
                 next_attempt_at=now,
             )
         except IntegrityError:
-            continue  # another call queued the same entity a moment ago: replace that one
+            continue  # another call queued the same entity or state a moment ago: the next round finds it
     raise Conflict("очередь в 1С сейчас занята этим же объектом: повторите через несколько секунд")
 
 
@@ -153,7 +164,7 @@ class Outbox:
     @property
     def lease(self) -> timedelta:
         """How long a worker holds an intent it sends: longer than the slowest call into 1C and amoCRM."""
-        return timedelta(seconds=self._domain.settings.onec_timeout * 2 + 60)
+        return timedelta(seconds=self._domain.settings.onec_timeout * 2 + 30)
 
     async def deliver_due(self, limit: int = 10) -> int:
         """Send up to `limit` due intents (a lapsed lease counts as due); how many were sent."""

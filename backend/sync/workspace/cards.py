@@ -12,11 +12,19 @@ from backend.onec import Document
 from backend.onec.errors import OneCFailed
 from backend.sync.errors import Conflict
 from backend.sync.outbox import enqueue
+from backend.sync.payloads import EntityMissing
+from backend.sync.triggers import read_back
 
 if TYPE_CHECKING:
     from backend.sync.workspace import Workspace
 
 BASE_PREFERENCE = "card_base"
+ENTITIES = {EntityKind.LEAD: "leads", EntityKind.CONTACT: "contacts", EntityKind.COMPANY: "companies"}
+MISSING = {
+    EntityKind.LEAD: "Сделка {} не найдена в amoCRM.",
+    EntityKind.CONTACT: "Контакт {} не найден в amoCRM.",
+    EntityKind.COMPANY: "Компания {} не найдена в amoCRM.",
+}
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,18 @@ class Cards:
     ) -> Pressed:
         domain = self.workspace.domain
         cause = f"кнопка в карточке (пользователь {user_id})" if user_id else "кнопка в карточке"
+        found = await read_back(await self.workspace.amo(), ENTITIES[entity], amo_id)
+        if found is None:
+            raise EntityMissing(MISSING[entity].format(amo_id))
         intent = await enqueue(
-            self.workspace.mine(base), kind, entity_kind=entity, amo_id=amo_id, cause=cause, user_id=user_id
+            self.workspace.mine(base),
+            kind,
+            entity_kind=entity,
+            amo_id=amo_id,
+            cause=cause,
+            user_id=user_id,
+            fingerprint=f"press:{found.updated_at}",  # presses of one state (a double click, two tabs) send once
+            join_under_way=True,
         )
         sending = await domain.outbox.send_now(intent, wait=domain.settings.onec_timeout * 2 + 5)
         intent = sending.intent
