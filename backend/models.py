@@ -525,3 +525,31 @@ class Hint(Model):
     class Meta:
         table = "webhook_hint"
         indexes = (Index(fields=("received_at",)),)
+
+
+class IndexEntry(Model):
+    """One way to find an amoCRM contact or company without asking amoCRM: a normalised phone, e-mail, INN or the
+    1C id it carries, kept per account for the batch endpoints and refreshed from what amoCRM changed."""
+
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.BigIntField()
+    entity = fields.CharField(max_length=16)  # contacts, companies
+    amo_id = fields.BigIntField()
+    key = fields.CharField(max_length=255)  # "phone:9123456789", "email:a@b.ru", "inn:7701234567", "id1c:…"
+
+    class Meta:
+        table = "amo_index"
+        indexes = (Index(fields=("account_id", "entity", "key")), Index(fields=("account_id", "entity", "amo_id")))
+
+
+class IndexMark(Model):
+    """How far an account's index of one entity is up to date: amoCRM's `updated_at` it was last read to."""
+
+    id = fields.IntField(primary_key=True)
+    account_id = fields.BigIntField()
+    entity = fields.CharField(max_length=16)
+    refreshed_until = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "amo_index_mark"
+        unique_together = (("account_id", "entity"),)
