@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from backend.api.body import Body, Kind, declared, read_body
 from backend.api.endpoint import Result, SyncCall, sync_route
+from backend.api.inputs import Payload
 from backend.sync.companies import sync_company
 from backend.sync.contacts import CounterpartyInput, contact_input, sync_contact
 from backend.sync.errors import InvalidInput
@@ -68,9 +69,9 @@ class LeadRequest(EntityRequest):
     responsible_user_id: int | None = declared(Kind.ID)
 
 
-async def clients_contacts(call: SyncCall) -> Result:
-    """2.3: a 1C individual → the amoCRM contact's id."""
-    body = read_body(ContactRequest, call.payload)
+def contact_of(payload: Payload) -> CounterpartyInput:
+    """2.3's body read into a contact's input; raises InvalidInput naming the field."""
+    body = read_body(ContactRequest, payload)
     data = contact_input(
         amo_id=body.id,
         id_1c=body.id_1c,
@@ -79,9 +80,52 @@ async def clients_contacts(call: SyncCall) -> Result:
         responsible_user_id=body.responsible_user_id,
         phone=body.phone,
         email=body.email,
-        raw=dict(call.payload.data),
+        raw=dict(payload.data),
     )
     _require_identity(data, "phone", "email")
+    return data
+
+
+def company_of(payload: Payload) -> CounterpartyInput:
+    """2.4's body read into a company's input; raises InvalidInput naming the field."""
+    body = read_body(CompanyRequest, payload)
+    data = CounterpartyInput(
+        amo_id=body.id,
+        id_1c=body.id_1c,
+        link=body.link,
+        name=body.name,
+        responsible_user_id=body.responsible_user_id,
+        inn=body.inn,
+        raw=dict(payload.data),
+    )
+    _require_identity(data, "inn")
+    return data
+
+
+def order_of(payload: Payload) -> OrderInput:
+    """2.5's body read into an order's input; raises InvalidInput naming the field."""
+    body = read_body(LeadRequest, payload)
+    data = OrderInput(
+        amo_id=body.id,
+        id_1c=body.id_1c,
+        link=body.link,
+        contact_id=body.contact_id,
+        company_id=body.company_id,
+        budget=body.budget,
+        order_number=body.order_number,
+        responsible_user_id=body.responsible_user_id,
+        raw=dict(payload.data),
+    )
+    if data.amo_id is None and data.id_1c is None:
+        raise InvalidInput("id_1c", 'укажите "id" сделки amoCRM или "id_1c" заказа 1С')
+    if data.budget is not None and data.budget < 0:
+        raise InvalidInput("budget", 'поле "budget" не может быть отрицательным')
+    return data
+
+
+async def clients_contacts(call: SyncCall) -> Result:
+    """2.3: a 1C individual → the amoCRM contact's id."""
+    data = contact_of(call.payload)
     synced = await sync_contact(await call.workspace.amo(), call.linked_base(), data, call.workspace.fields)
     return Result(data=synced.amo_id, amo_id=synced.amo_id, id_1c=data.id_1c, extra={"created": synced.created})
 
@@ -92,39 +136,14 @@ async def clients_companies(call: SyncCall) -> Result:
     if is_misprinted_order(call.payload.data):
         call.log.served_as(Operation.LEADS, received_at=MISPRINTED_PATH)
         return await leads(call)
-    body = read_body(CompanyRequest, call.payload)
-    data = CounterpartyInput(
-        amo_id=body.id,
-        id_1c=body.id_1c,
-        link=body.link,
-        name=body.name,
-        responsible_user_id=body.responsible_user_id,
-        inn=body.inn,
-        raw=dict(call.payload.data),
-    )
-    _require_identity(data, "inn")
+    data = company_of(call.payload)
     synced = await sync_company(await call.workspace.amo(), call.linked_base(), data, call.workspace.fields)
     return Result(data=synced.amo_id, amo_id=synced.amo_id, id_1c=data.id_1c, extra={"created": synced.created})
 
 
 async def leads(call: SyncCall) -> Result:
     """2.5: a 1C order → the amoCRM deal's id."""
-    body = read_body(LeadRequest, call.payload)
-    data = OrderInput(
-        amo_id=body.id,
-        id_1c=body.id_1c,
-        link=body.link,
-        contact_id=body.contact_id,
-        company_id=body.company_id,
-        budget=body.budget,
-        order_number=body.order_number,
-        responsible_user_id=body.responsible_user_id,
-        raw=dict(call.payload.data),
-    )
-    if data.amo_id is None and data.id_1c is None:
-        raise InvalidInput("id_1c", 'укажите "id" сделки amoCRM или "id_1c" заказа 1С')
-    if data.budget is not None and data.budget < 0:
-        raise InvalidInput("budget", 'поле "budget" не может быть отрицательным')
+    data = order_of(call.payload)
     synced = await sync_lead(await call.workspace.amo(), call.linked_base(), data, call.workspace.fields)
     return Result(data=synced.amo_id, amo_id=synced.amo_id, id_1c=data.id_1c, extra={"created": synced.created})
 

@@ -25,17 +25,8 @@ async def sync_company(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
     Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
     """
     inn = inn_digits(data.inn)
-    values = CustomValues()
     inn_field = await directory.field_for(amo, base, MappingKind.COMPANY, "companies", "inn") if inn else None
-    if inn is not None and inn_field is not None:
-        values.put(inn_field, inn, "inn")
-    collected = await collect(base, MappingKind.COMPANY, data.raw)
-    for field_id, value in collected.values.items():
-        values.put(field_id, value, collected.keys[field_id])
-    custom = await checked(amo, directory, "companies", values)
-    await check_user(amo, directory, data.responsible_user_id)
-    draft = CompanyDraft(name=data.name, responsible_user_id=data.responsible_user_id, custom=custom)
-    digest = fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))
+    draft, digest = await prepare_company(amo, base, data, directory, inn_field)
 
     async def update(amo_id: int, previous: str | None) -> bool:
         if previous is None:  # never written by us: compare first, amoCRM may already hold the same data
@@ -76,16 +67,38 @@ async def sync_company(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
     return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)
 
 
+async def prepare_company(
+    amo: AmoCRMClient, base: OneCBase, data: CounterpartyInput, directory: FieldDirectory, inn_field: int | None
+) -> tuple[CompanyDraft, str]:
+    """What is written to the company (1C's fields, the INN in `inn_field`) and its digest; raises InvalidInput or
+    AmoCRMError."""
+    values = CustomValues()
+    inn = inn_digits(data.inn)
+    if inn is not None and inn_field is not None:
+        values.put(inn_field, inn, "inn")
+    collected = await collect(base, MappingKind.COMPANY, data.raw)
+    for field_id, value in collected.values.items():
+        values.put(field_id, value, collected.keys[field_id])
+    custom = await checked(amo, directory, "companies", values)
+    await check_user(amo, directory, data.responsible_user_id)
+    draft = CompanyDraft(name=data.name, responsible_user_id=data.responsible_user_id, custom=custom)
+    return draft, fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))
+
+
+def company_unchanged(existing: Company, draft: CompanyDraft) -> bool:
+    """Whether writing `draft` would change nothing in the company."""
+    current = {value.field_id: (value.values[0] if value.values else None) for value in existing.custom}
+    return (
+        (draft.name is None or draft.name == existing.name)
+        and (draft.responsible_user_id is None or draft.responsible_user_id == existing.responsible_user_id)
+        and all(current.get(field_id) == value for field_id, value in draft.custom.items())
+    )
+
+
 def _all_values(company: Company) -> list[str | None]:
     return [value for custom in company.custom for value in custom.values]
 
 
 async def _update_if_needed(amo: AmoCRMClient, existing: Company, draft: CompanyDraft) -> None:
-    current = {value.field_id: (value.values[0] if value.values else None) for value in existing.custom}
-    unchanged = (
-        (draft.name is None or draft.name == existing.name)
-        and (draft.responsible_user_id is None or draft.responsible_user_id == existing.responsible_user_id)
-        and all(current.get(field_id) == value for field_id, value in draft.custom.items())
-    )
-    if not unchanged:
+    if not company_unchanged(existing, draft):
         await amo.update_company(existing.id, draft)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from backend.amocrm import AmoCRMClient, Contact, ContactDraft
+from backend.amocrm import AmoCRMClient, Contact, ContactDraft, FieldValue
 from backend.models import EntityKind, MappingKind, OneCBase
 from backend.sync.directory import FieldDirectory, id_field
 from backend.sync.find_or_create import Plan, Synced, recovered, require_name, sync_entity
@@ -60,19 +60,10 @@ async def sync_contact(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
 
     Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
     """
-    custom = await checked(amo, directory, "contacts", await collect(base, MappingKind.CONTACT, data.raw))
-    await check_user(amo, directory, data.responsible_user_id)
-    channels = fingerprint(sorted(phone_digits(p) for p in data.phones), sorted(data.emails))
-    digest = channels[CHANNELS] + fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))[:32]
+    custom, digest = await prepare_contact(amo, base, data, directory)
 
     def draft(existing: Contact | None) -> ContactDraft:
-        phones, emails = data.phones, data.emails
-        if existing is not None:  # PATCH replaces a multitext field whole: keep what managers added
-            phones = _merged(existing.phones, phones, key=phone_digits)
-            emails = _merged(existing.emails, emails, key=str.lower)
-        return ContactDraft(
-            name=data.name, responsible_user_id=data.responsible_user_id, phones=phones, emails=emails, custom=custom
-        )
+        return contact_draft(data, custom, existing)
 
     async def update(amo_id: int, previous: str | None) -> bool:
         if previous is not None and previous[CHANNELS] == digest[CHANNELS]:
@@ -109,6 +100,42 @@ async def sync_contact(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
     return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)
 
 
+async def prepare_contact(
+    amo: AmoCRMClient, base: OneCBase, data: CounterpartyInput, directory: FieldDirectory
+) -> tuple[dict[int, FieldValue | None], str]:
+    """The custom values 1C sent, checked against the account, and the digest of everything the call writes;
+    raises InvalidInput or AmoCRMError."""
+    custom = await checked(amo, directory, "contacts", await collect(base, MappingKind.CONTACT, data.raw))
+    await check_user(amo, directory, data.responsible_user_id)
+    channels = fingerprint(sorted(phone_digits(p) for p in data.phones), sorted(data.emails))
+    return custom, channels[CHANNELS] + fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))[:32]
+
+
+def contact_draft(
+    data: CounterpartyInput, custom: dict[int, FieldValue | None], existing: Contact | None
+) -> ContactDraft:
+    """What is written to a contact: 1C's fields, its phones and e-mails added to those a manager keeps."""
+    phones, emails = data.phones, data.emails
+    if existing is not None:  # PATCH replaces a multitext field whole: keep what managers added
+        phones = _merged(existing.phones, phones, key=phone_digits)
+        emails = _merged(existing.emails, emails, key=str.lower)
+    return ContactDraft(
+        name=data.name, responsible_user_id=data.responsible_user_id, phones=phones, emails=emails, custom=custom
+    )
+
+
+def contact_unchanged(existing: Contact, draft: ContactDraft) -> bool:
+    """Whether writing `draft` would change nothing in the contact."""
+    current = {value.field_id: (value.values[0] if value.values else None) for value in existing.custom}
+    return (
+        (draft.name is None or draft.name == existing.name)
+        and (draft.responsible_user_id is None or draft.responsible_user_id == existing.responsible_user_id)
+        and set(draft.phones) == set(existing.phones)
+        and set(draft.emails) == set(existing.emails)
+        and all(current.get(field_id) == value for field_id, value in draft.custom.items())
+    )
+
+
 async def find_contact(amo: AmoCRMClient, phones: tuple[str, ...], emails: tuple[str, ...]) -> Contact | None:
     """An existing contact with one of these phones, else one of these emails (exact matches only)."""
     for phone in phones:
@@ -126,15 +153,7 @@ async def find_contact(amo: AmoCRMClient, phones: tuple[str, ...], emails: tuple
 
 
 async def _update_if_needed(amo: AmoCRMClient, existing: Contact, draft: ContactDraft) -> None:
-    current = {value.field_id: (value.values[0] if value.values else None) for value in existing.custom}
-    unchanged = (
-        (draft.name is None or draft.name == existing.name)
-        and (draft.responsible_user_id is None or draft.responsible_user_id == existing.responsible_user_id)
-        and set(draft.phones) == set(existing.phones)
-        and set(draft.emails) == set(existing.emails)
-        and all(current.get(field_id) == value for field_id, value in draft.custom.items())
-    )
-    if not unchanged:
+    if not contact_unchanged(existing, draft):
         await amo.update_contact(existing.id, draft)
 
 
