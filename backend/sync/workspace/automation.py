@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from backend.amocrm import Pipeline, Status
 from backend.models import Intent, IntentState, OneCBase, Subscription, Trigger, TriggerKind
-from backend.sync.errors import Conflict, NotFound
+from backend.sync.errors import Conflict
 from backend.sync.log import masked_error
 from backend.sync.outbox_pages import (
     IntentHistory,
@@ -59,14 +59,7 @@ class Automation:
 
     async def pipelines(self) -> list[Pipeline]:
         """The account's pipelines with their stages, read from amoCRM; raises AmoCRMError, NotFound."""
-        return await (await self.workspace.amo()).pipelines()
-
-    async def pipeline(self, pipeline_id: int) -> Pipeline:
-        """One of the account's pipelines; raises NotFound when amoCRM has no such, AmoCRMError."""
-        pipeline = next((item for item in await self.pipelines() if item.id == pipeline_id), None)
-        if pipeline is None:
-            raise NotFound
-        return pipeline
+        return await self.workspace.rules.pipelines()
 
     @staticmethod
     def stages(pipeline: Pipeline) -> list[Status]:

@@ -7,6 +7,7 @@ next attempt with 1C's error.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.routing import Route
 
 from backend.sync.errors import Conflict
 from backend.sync.numbers import id_of
-from backend.sync.outbox_pages import OutboxFilter
+from backend.sync.outbox_pages import Listed, OutboxFilter
 from backend.sync.records import IntentState
 from backend.sync.workspace.automation import Automation
 from backend.sync.workspace.bases import Bases
@@ -77,26 +78,27 @@ async def intent_send(request: Request, session: UISession) -> Response:
     """POST /ui/settings/automation/intents/{id}/send: send it now and wait for 1C; the row saying what happened
     (200), or the row with why it cannot be sent (409)."""
     automation = workspace_of(request, session).automation
-    listed = await automation.intent(request.path_params["intent_id"])
-    try:
-        sent = await automation.send_now(listed)
-    except Conflict as exc:
-        status, message = describe(exc, session.lang)
-        return fragment(request, session, ROW_TEMPLATE, {"listed": listed, "refused": message}, status=status)
-    return fragment(request, session, ROW_TEMPLATE, {"listed": sent, "outcome": sent.intent.state.value})
+    return await _row_after(request, session, automation, automation.send_now)
 
 
 @settings_endpoint
 async def intent_cancel(request: Request, session: UISession) -> Response:
     """POST /ui/settings/automation/intents/{id}/cancel: discard it; the row (200), or why not (409)."""
     automation = workspace_of(request, session).automation
+    return await _row_after(request, session, automation, automation.cancel)
+
+
+async def _row_after(
+    request: Request, session: UISession, automation: Automation, act: Callable[[Listed], Awaitable[Listed]]
+) -> Response:
+    """The intent's row after `act` («Отправить сейчас», «Отменить»), or as it was with why `act` refused."""
     listed = await automation.intent(request.path_params["intent_id"])
     try:
-        cancelled = await automation.cancel(listed)
+        after = await act(listed)
     except Conflict as exc:
         status, message = describe(exc, session.lang)
         return fragment(request, session, ROW_TEMPLATE, {"listed": listed, "refused": message}, status=status)
-    return fragment(request, session, ROW_TEMPLATE, {"listed": cancelled, "outcome": cancelled.intent.state.value})
+    return fragment(request, session, ROW_TEMPLATE, {"listed": after, "outcome": after.intent.state.value})
 
 
 routes = [
