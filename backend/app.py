@@ -85,7 +85,7 @@ def create_app(
                 stop = asyncio.Event()
                 domain = app.state.domain
                 jobs = [domain.automation.read_hints, domain.outbox.deliver_due, domain.automation.reconcile_due]
-                worker = asyncio.create_task(run_jobs(jobs if background else [], stop))
+                worker = asyncio.create_task(run_jobs(jobs if background else [], stop, wake=domain.wake))
                 try:
                     yield
                 finally:

@@ -14,18 +14,31 @@ import httpx
 
 from backend import db
 from backend.app import create_app
+from backend.demo_automation import (
+    TRIGGER_STAGE,
+    WAREHOUSE_ID_BASE,
+    WAREHOUSE_PREFIX,
+    add_stage_triggers,
+    automation_lines,
+    move_deal,
+    wait_for_delivery,
+    warehouse_base,
+)
 from backend.demo_data import (
     DemoBase,
     DemoSeedError,
     ask_to_link,
     fail_documents_call,
     install_through_callback,
+    link_as_operator,
     push_sample_data,
     push_settings_samples,
+    sample_documents,
     set_demo_event_rule,
 )
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
+from backend.fakes.onec.publications import Publications
 from backend.liveserver import ServerStartError, ThreadedServer
 from backend.settings import Settings
 
@@ -53,6 +66,8 @@ class DemoWorld:
     account_id: int
     deal_id: int
     synced: dict[str, int]
+    moved_deal_id: int  # moved onto the trigger stage: its order reached the fake 1C and waits for the other base
+    stage_id: int  # the trigger stage
 
     def stop(self) -> None:
         """Stop amo1c first, then the fakes it talks to."""
@@ -94,8 +109,9 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         url_address=f"{onec_url}/demo",
         handlers_version="1.4.2",
         account_id=account.id,
-        id_base=None,  # both demo bases are served by this one fake 1C
+        id_base=None,  # the linked base and the one awaiting approval are served by this one fake 1C
     )
+    warehouse = warehouse_base(DEMO_ONEC_LOGIN, DEMO_ONEC_PASSWORD, onec_url, account.id)
     settings = Settings.from_env(mode="demo").with_overrides(
         database_url=f"sqlite://{DEMO_DATABASE}",
         public_url=public_url,
@@ -110,10 +126,12 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
     servers: list[ThreadedServer] = []
     try:
         amocrm = _start(ThreadedServer(fake_amocrm, host=host, port=amocrm_port), "fake amoCRM", servers)
-        onec = _start(ThreadedServer(fake_onec, host=host, port=onec_port), "fake 1C", servers)
+        published = Publications(fake_onec, {WAREHOUSE_PREFIX: warehouse})
+        onec = _start(ThreadedServer(published, host=host, port=onec_port), "fake 1C", servers)
         inn_field = next(field.id for field in account.custom_fields["companies"] if field.name == "ИНН")
-        deal_id = asyncio.run(_seed_amocrm(amocrm_url, fake_amocrm.issue_code(account.id), public_url, inn_field))
-        fake_onec.add_documents(deal_id, _sample_documents(f"{onec_url}/demo"))
+        seeded = asyncio.run(_seed_amocrm(amocrm_url, fake_amocrm.issue_code(account.id), public_url, inn_field))
+        deal_id, other_deal_id = seeded
+        fake_onec.add_documents(deal_id, sample_documents(f"{onec_url}/demo"))
         time.sleep(1.1)  # let the seeding requests leave the fake's 1-second rate window before amo1c starts
         amo1c = _start(ThreadedServer(create_app(settings), host=host, port=port), "amo1c", servers)
         asyncio.run(install_through_callback(amo1c.url, fake_amocrm.issue_code(account.id), "demo.amocrm.ru"))
@@ -135,6 +153,13 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         asyncio.run(push_settings_samples(amo1c.url, account.id, base, fields, DEMO_ADMIN))
         fake_onec.fail_next(1, status=503, body="Сервис 1С временно недоступен: идёт обновление", type="get_orders")
         asyncio.run(fail_documents_call(amo1c.url, deal_id, DEMO_ID_BASE))  # the log's "send again" has a call
+        stored = DemoBase(WAREHOUSE_ID_BASE, f"{onec_url}{WAREHOUSE_PREFIX}/hs/amo1c/handler",
+                          f"{onec_url}{WAREHOUSE_PREFIX}", base.login, base.password)  # fmt: skip
+        asyncio.run(link_as_operator(amo1c.url, account.id, stored, DEMO_ADMIN))
+        stage_id = next(status.id for status in main.statuses if status.name == TRIGGER_STAGE)
+        asyncio.run(add_stage_triggers(settings.database_url, account.id, main.id, stage_id))
+        move_deal(amocrm_url, account.id, other_deal_id, stage_id)  # as the printed instructions do
+        wait_for_delivery(fake_onec, warehouse, other_deal_id)
     except DemoSeedError as exc:
         for server in reversed(servers):
             server.stop()
@@ -143,7 +168,16 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         for server in reversed(servers):
             server.stop()
         raise
-    return DemoWorld(amo1c=amo1c, amocrm=amocrm, onec=onec, account_id=account.id, deal_id=deal_id, synced=synced)
+    return DemoWorld(
+        amo1c=amo1c,
+        amocrm=amocrm,
+        onec=onec,
+        account_id=account.id,
+        deal_id=deal_id,
+        synced=synced,
+        moved_deal_id=other_deal_id,
+        stage_id=stage_id,
+    )
 
 
 def describe(world: DemoWorld) -> str:
@@ -178,6 +212,10 @@ def describe(world: DemoWorld) -> str:
             f"    sync API description   {world.amo1c.url}/sync/openapi.json",
             "    sync log               the settings page's «Журнал обмена» (one failed call into 1C to send again)",
             "",
+            *automation_lines(
+                world.amocrm.url, world.onec.url, world.account_id, world.deal_id, world.stage_id, world.moved_deal_id
+            ),
+            "",
         ]
     )
 
@@ -199,8 +237,8 @@ def _fresh_database(database_url: str) -> None:
     asyncio.run(db.apply_migrations(database_url))
 
 
-async def _seed_amocrm(amocrm_url: str, code: str, public_url: str, inn_field: int) -> int:
-    """Create sample contacts, a company and deals in the fake amoCRM through its real API."""
+async def _seed_amocrm(amocrm_url: str, code: str, public_url: str, inn_field: int) -> tuple[int, int]:
+    """Create sample contacts, a company and two deals in the fake amoCRM through its real API; the deals' ids."""
     async with httpx.AsyncClient(base_url=amocrm_url, timeout=10.0) as http:
         grant = await http.post(
             "/oauth2/access_token",
@@ -257,26 +295,5 @@ async def _seed_amocrm(amocrm_url: str, code: str, public_url: str, inn_field: i
             ],
         )
         leads.raise_for_status()
-        return int(leads.json()["_embedded"]["leads"][0]["id"])
-
-
-def _sample_documents(base_link: str) -> list[dict[str, str]]:
-    order = f"{base_link}#e1cib/data/Документ.ЗаказКлиента?ref=9f3a61d2c4b511efa1b2001dd8b71c01"
-    payment = "ПоступлениеБезналичныхДенежныхСредств"
-    return [
-        {"title": "Заказ клиента № 00000042 от 28.11.2026", "doc_type": "leads", "link": order, "parent_link": ""},
-        {
-            "title": "Счет на оплату № 00000042 от 28.11.2026",
-            "doc_type": "leads",
-            "link": f"{base_link}#e1cib/data/Документ.СчетНаОплатуКлиенту?ref=9f3a61d2c4b511efa1b2001dd8b71c02",
-            "parent_link": order,
-            "google_drive_id": "1dEmOaMo1cInvoice42",
-            "google_drive_link": "https://drive.google.com/file/d/1dEmOaMo1cInvoice42/view",
-        },
-        {
-            "title": "Поступление безналичных денежных средств № 00000017 от 29.11.2026",
-            "doc_type": "leads",
-            "link": f"{base_link}#e1cib/data/Документ.{payment}?ref=9f3a61d2c4b511efa1b2001dd8b71c03",
-            "parent_link": order,
-        },
-    ]
+        made = leads.json()["_embedded"]["leads"]
+        return int(made[0]["id"]), int(made[1]["id"])

@@ -163,6 +163,35 @@ async def fail_documents_call(amo1c_url: str, deal_id: int, id_base: str) -> Non
         raise DemoSeedError(f"the documents call was expected to fail, it answered {answer.status_code}")
 
 
+def sample_documents(base_link: str) -> list[dict[str, str]]:
+    """The demo deal's documents as the fake 1C holds them: an order with its invoice and payment."""
+    order = f"{base_link}#e1cib/data/Документ.ЗаказКлиента?ref=9f3a61d2c4b511efa1b2001dd8b71c01"
+    payment = "ПоступлениеБезналичныхДенежныхСредств"
+    return [
+        {"title": "Заказ клиента № 00000042 от 28.11.2026", "doc_type": "leads", "link": order, "parent_link": ""},
+        {
+            "title": "Счет на оплату № 00000042 от 28.11.2026",
+            "doc_type": "leads",
+            "link": f"{base_link}#e1cib/data/Документ.СчетНаОплатуКлиенту?ref=9f3a61d2c4b511efa1b2001dd8b71c02",
+            "parent_link": order,
+            "google_drive_id": "1dEmOaMo1cInvoice42",
+            "google_drive_link": "https://drive.google.com/file/d/1dEmOaMo1cInvoice42/view",
+        },
+        {
+            "title": "Поступление безналичных денежных средств № 00000017 от 29.11.2026",
+            "doc_type": "leads",
+            "link": f"{base_link}#e1cib/data/Документ.{payment}?ref=9f3a61d2c4b511efa1b2001dd8b71c03",
+            "parent_link": order,
+        },
+    ]
+
+
+async def link_as_operator(amo1c_url: str, account_id: int, base: DemoBase, operator: tuple[str, str]) -> None:
+    """Link a base as the server's operator does (approved at once)."""
+    async with httpx.AsyncClient(base_url=amo1c_url, timeout=30.0) as http:
+        await _expect(http, "/sync/base", link_body(account_id, base), _basic(*operator))
+
+
 def _basic(login: str, password: str) -> dict[str, str]:
     token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
     return {"Authorization": f"Basic {token}"}

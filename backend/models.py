@@ -437,6 +437,7 @@ class Intent(Model):
             Index(fields=("state", "next_attempt_at")),
             Index(fields=("base_id", "entity_kind", "amo_id", "id")),
             Index(fields=("account_id", "id")),
+            Index(fields=("account_id", "state", "id")),  # the settings' outbox: counts and pages by state
         )
 
 

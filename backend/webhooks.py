@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from backend.sync import hints
+from backend.sync.domain import Domain
 from backend.sync.subscriptions import WEBHOOK_PATH, account_of_secret
 
 logger = logging.getLogger("amo1c.webhooks")
@@ -32,6 +33,7 @@ async def account_webhook(request: Request) -> Response:
     if body is None:
         return PlainTextResponse("bad request", status_code=400)
     count = await hints.record(account_id, hints.entities_of_webhook(body), "webhook")
+    _wake(request)
     return PlainTextResponse(f"ok {count}")
 
 
@@ -46,7 +48,14 @@ async def digital_pipeline(request: Request) -> Response:
     if account_id is None or deal_id is None:
         return PlainTextResponse("not found", status_code=404)
     await hints.record(account_id, [("leads", deal_id)], "dp")
+    _wake(request)
     return PlainTextResponse("ok")
+
+
+def _wake(request: Request) -> None:
+    """Have this worker's background task read the hint now rather than at its next idle round."""
+    domain: Domain = request.app.state.domain
+    domain.work_arrived()
 
 
 async def _form(request: Request) -> dict[str, str] | None:

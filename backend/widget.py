@@ -32,7 +32,10 @@ IMAGE_SIZES = {
     "logo.png": (130, 100),
     "logo_medium.png": (240, 84),
     "logo_min.png": (84, 84),
+    "logo_dp.png": (174, 109),
 }
+# Images amoCRM wants only with a location: the digital pipeline shows its action with logo_dp.png.
+LOCATION_IMAGES = {"logo_dp.png": "digital_pipeline"}
 MAX_IMAGE_BYTES = 300_000
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 TEXT_SUFFIXES = frozenset({".js", ".json", ".css", ".twig", ".html", ".txt"})
@@ -117,7 +120,8 @@ def validate_widget(root: Path) -> list[str]:
         problems.extend(_manifest_problems(manifest, translations))
     elif manifest is not None:
         problems.append("manifest.json is not a JSON object")
-    problems.extend(_image_problems(widget_dir / "images"))
+    areas = {str(item).partition("-")[0] for item in _as_list(_as_dict(manifest).get("locations"))}
+    problems.extend(_image_problems(widget_dir / "images", areas))
     problems.extend(_script_problems(widget_dir / "script.js", translations))
     if (widget_dir / "manifest.json").exists():
         problems.append("widget/manifest.json would shadow the root manifest.json in the archive")
@@ -208,10 +212,28 @@ def _manifest_problems(manifest: dict[str, Any], translations: dict[str, set[str
         advanced = manifest.get("advanced")
         if not isinstance(advanced, dict) or not isinstance(advanced.get("title"), str):
             problems.append("manifest.json has the advanced_settings location but no advanced.title")
+    if "digital_pipeline" in {str(item).partition("-")[0] for item in _as_list(manifest.get("locations"))}:
+        problems.extend(_dp_problems(manifest.get("dp")))
     for where, key in _manifest_i18n_references(manifest):
         for locale in sorted(translations):
             if key not in translations[locale]:
                 problems.append(f"i18n key {key!r} used by manifest.json {where} is missing from {locale}.json")
+    return problems
+
+
+def _dp_problems(dp: Any) -> list[str]:
+    """Problems of the `dp` block the digital_pipeline location needs: its settings, the hook's URL (the build's
+    {{PUBLIC_URL}} or an https address) and whether one stage may hold the action twice."""
+    if not isinstance(dp, dict):
+        return ['manifest.json has the digital_pipeline location but no "dp" object']
+    problems = []
+    if not isinstance(dp.get("settings"), dict):
+        problems.append("manifest.json dp.settings is not an object")
+    url = dp.get("webhook_url")
+    if not isinstance(url, str) or not url.startswith((MANIFEST_URL_PLACEHOLDER + "/", "https://")):
+        problems.append(f"manifest.json dp.webhook_url is not {MANIFEST_URL_PLACEHOLDER}/… or an https URL")
+    if not isinstance(dp.get("action_multiple", False), bool):
+        problems.append("manifest.json dp.action_multiple is not true or false")
     return problems
 
 
@@ -250,14 +272,19 @@ def _manifest_i18n_references(manifest: dict[str, Any]) -> Iterator[tuple[str, s
             yield where, value
 
 
-def _image_problems(images_dir: Path) -> list[str]:
+def _image_problems(images_dir: Path, areas: set[str]) -> list[str]:
+    """Problems of every logo amoCRM wants (logo_dp.png only with the digital_pipeline location, but checked
+    whenever it is there)."""
     problems: list[str] = []
     for name, (width, height) in IMAGE_SIZES.items():
         label = f"widget/images/{name}"
         try:
             data = (images_dir / name).read_bytes()
         except FileNotFoundError:
-            problems.append(f"{label} is missing")
+            if name not in LOCATION_IMAGES:
+                problems.append(f"{label} is missing")
+            elif LOCATION_IMAGES[name] in areas:
+                problems.append(f"{label} is missing (the {LOCATION_IMAGES[name]} location needs it)")
             continue
         except OSError as exc:
             problems.append(f"{label} cannot be read: {exc}")

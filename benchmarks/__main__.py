@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from benchmarks import card_panel, settings_pages, sync_api, workers
+from benchmarks import card_panel, outbox, outbox_workers, settings_pages, sync_api, workers
 
 logging.basicConfig(level=logging.ERROR)
 sync_api.run()
 workers.run()
 card_panel.run()
 settings_pages.run()
+outbox.run()
+outbox_workers.run()

@@ -49,6 +49,17 @@ class Bench:
         return response.json()["data"]
 
 
+async def install_bench_account(fake: FakeAmoCRM, settings: Settings, fake_account: Any) -> tuple[Account, str]:
+    """The fake's account installed in amo1c with real tokens from the fake's OAuth; it and its access token."""
+    credentials = OAuthCredentials(settings.amocrm_client_id or "", settings.amocrm_client_secret or "",
+                                   settings.redirect_uri)  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as http:
+        pair = await exchange_code(http, "http://amocrm.bench", credentials, fake.issue_code(fake_account.id))
+    account = await Account.create(id=fake_account.id, subdomain=fake_account.subdomain)
+    await DatabaseTokenStore(SecretBox(settings.secret_key)).save(account.id, pair)
+    return account, pair.access_token
+
+
 @contextlib.asynccontextmanager
 async def bench_world(*, fake_rps: int, budget_rps: float) -> AsyncIterator[Bench]:
     """A migrated temporary SQLite database, amo1c and the fake amoCRM with the given limits."""
@@ -81,11 +92,7 @@ async def bench_world(*, fake_rps: int, budget_rps: float) -> AsyncIterator[Benc
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.bench") as client,
         ):
             fake_account = fake.add_account(subdomain="bench", name="Bench")
-            credentials = OAuthCredentials("bench-client", "bench-secret", settings.redirect_uri)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as http:
-                pair = await exchange_code(http, "http://amocrm.bench", credentials, fake.issue_code(fake_account.id))
-            await Account.create(id=fake_account.id, subdomain="bench")
-            await DatabaseTokenStore(SecretBox(settings.secret_key)).save(fake_account.id, pair)
+            await install_bench_account(fake, settings, fake_account)
             bench = Bench(client, fake, fake_account.id)
             await client.post(
                 "/sync/base",

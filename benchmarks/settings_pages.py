@@ -16,14 +16,14 @@ from pathlib import Path
 import httpx
 
 from backend import db
-from backend.amocrm import LocalRequestBudget, OAuthCredentials, exchange_code
+from backend.amocrm import LocalRequestBudget
 from backend.app import create_app
 from backend.crypto import SecretBox
 from backend.fakes.amocrm import FakeAmoCRM
-from backend.models import Account, Direction, FieldMapping, MappingKind, OneCBase, Outcome, SyncLogEntry
+from backend.models import Direction, FieldMapping, MappingKind, OneCBase, Outcome, SyncLogEntry
 from backend.settings import Settings
-from backend.store import DatabaseTokenStore
 from backend.ui.tokens import UISession, UITokens
+from benchmarks.harness import install_bench_account
 
 RUNS = 50
 FIELDS = 300
@@ -110,11 +110,7 @@ async def measure() -> list[tuple[str, str, float, float | None]]:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amo1c.bench") as client,
         ):
-            credentials = OAuthCredentials("bench-client", "bench-secret", settings.redirect_uri)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as http:
-                pair = await exchange_code(http, "http://amocrm.bench", credentials, fake.issue_code(fake_account.id))
-            account = await Account.create(id=fake_account.id, subdomain="bench")
-            await DatabaseTokenStore(SecretBox(settings.secret_key)).save(account.id, pair)
+            account, _ = await install_bench_account(fake, settings, fake_account)
             base = await OneCBase.create(
                 account=account, id_base="bench", web_address="http://1c.bench/hs/x", url_address="http://1c.bench",
                 param1="bench", param2_enc=SecretBox(settings.secret_key).encrypt("bench-password"),

@@ -53,23 +53,31 @@ class Measured:
 
 
 @contextlib.contextmanager
-def fake_amocrm() -> Iterator[str]:
-    """The fake amoCRM as a process of its own (so it never competes with this one for the GIL); yields its URL."""
-    port = _free_port()
+def fake_amocrm(public_url: str = PUBLIC_URL) -> Iterator[str]:
+    """The fake amoCRM as a process of its own (so it never competes with this one for the GIL), for workers whose
+    AMO1C_PUBLIC_URL is `public_url`; yields its URL."""
+    port = free_port()
     command = [
         sys.executable, "-m", "backend.fakes.amocrm", "--port", str(port), "--client-id", CLIENT_ID,
-        "--client-secret", CLIENT_SECRET, "--redirect-uri", f"{PUBLIC_URL}/oauth/callback",
+        "--client-secret", CLIENT_SECRET, "--redirect-uri", f"{public_url}/oauth/callback",
     ]  # fmt: skip
+    with serving(command, f"http://127.0.0.1:{port}", "/_fake/accounts") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(command: list[str], url: str, probe: str) -> Iterator[str]:
+    """A server process started with `command`, once GET `url` + `probe` answers 200; yields `url`, terminates it
+    afterwards. Raises RuntimeError when it exits or does not answer within 30 s."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/_fake/accounts", timeout=2).status_code == 200:
+                if httpx.get(f"{url}{probe}", timeout=2).status_code == 200:
                     break
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the fake amoCRM did not start")
+                raise RuntimeError(f"{command[2]} did not start")
             time.sleep(0.1)
         yield url
     finally:
@@ -125,12 +133,12 @@ async def _drive(fake_url: str, served: ServeWorkers, load: Load) -> Measured:
             while jobs:
                 await sync(*jobs.pop())
 
-        cpu_before, machine_before = _cpu_seconds(served.pids), _machine_cpu()
+        cpu_before, machine_before = cpu_seconds(served.pids), machine_cpu()
         started = time.perf_counter()
         await asyncio.gather(*(caller() for _ in range(load.concurrency)))
         elapsed = time.perf_counter() - started
-        worker_cpu = _cpu_seconds(served.pids) - cpu_before
-        busy, total = (after - before for after, before in zip(_machine_cpu(), machine_before, strict=True))
+        worker_cpu = cpu_seconds(served.pids) - cpu_before
+        busy, total = (after - before for after, before in zip(machine_cpu(), machine_before, strict=True))
         recorded = (await http.get(f"{fake_url}/_fake/requests")).json()["requests"]
         calls = sum(1 for record in recorded if record["path"].startswith("/api/"))
         refused = await _refused(http, fake_url, accounts) - refused_before
@@ -156,7 +164,7 @@ async def _refused(http: httpx.AsyncClient, fake_url: str, accounts: list[int]) 
     return sum(a["counters"]["rate_limited"] for a in listed if a["account_id"] in accounts)
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU time the processes used so far (Linux /proc; 0 elsewhere)."""
     seconds = 0.0
     for pid in pids:
@@ -166,7 +174,7 @@ def _cpu_seconds(pids: list[int]) -> float:
     return seconds
 
 
-def _machine_cpu() -> tuple[int, int]:
+def machine_cpu() -> tuple[int, int]:
     """(busy, total) CPU ticks of the whole machine so far (Linux /proc/stat; zeros elsewhere)."""
     try:
         ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -176,7 +184,7 @@ def _machine_cpu() -> tuple[int, int]:
     return sum(ticks) - idle, sum(ticks)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

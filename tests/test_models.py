@@ -26,7 +26,7 @@ from backend.models import (
 from backend.testing import postgres as pg
 from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 10  # 0010: the index of contacts and companies the batch endpoints match by
+MIGRATIONS = 11  # 0011: the «Автоматизация» tab: intents by state, one trigger per place
 
 
 @pytest.fixture
@@ -218,3 +218,17 @@ async def test_migration_0007_marks_events_processed_before_it_as_the_old_finger
             await ProcessedEvent.create(base_id=1, fingerprint="old-print", event_name=EventName.PAYMENT)
     finally:
         await db.close_database()
+
+
+async def test_database_rejects_a_second_trigger_of_one_place(database: None) -> None:
+    from backend.models import Trigger, TriggerKind
+
+    base = await make_base()
+    await Trigger.create(base=base, kind=TriggerKind.STAGE, pipeline_id=1, status_id=2)
+    with pytest.raises(IntegrityError):
+        await Trigger.create(base=base, kind=TriggerKind.STAGE, pipeline_id=1, status_id=2)
+    await Trigger.create(base=base, kind=TriggerKind.STAGE, pipeline_id=1, status_id=3)  # another stage
+    await Trigger.create(base=base, kind=TriggerKind.DEAL_CHANGED)
+    with pytest.raises(IntegrityError):  # the "changed" kinds have no place: one per base
+        await Trigger.create(base=base, kind=TriggerKind.DEAL_CHANGED, enabled=False)
+    await Trigger.create(base=await make_base(id_base="base-2"), kind=TriggerKind.DEAL_CHANGED)

@@ -164,6 +164,57 @@ def test_build_widget_rejects_missing_and_oversized_images(source: Path, tmp_pat
     assert f"widget/images/logo_main.png is {len(big)} bytes, over the 300 KB" in message
 
 
+def test_the_digital_pipeline_action_posts_its_hook_to_amo1c(tmp_path: Path) -> None:
+    output = build_widget(SOURCE_ROOT, PUBLIC_URL, tmp_path / "widget.zip")
+
+    with zipfile.ZipFile(output) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        logo = archive.read("images/logo_dp.png")
+    assert "digital_pipeline" in manifest["locations"]
+    assert manifest["dp"] == {"settings": {}, "action_multiple": False, "webhook_url": f"{PUBLIC_URL}/amocrm/dp"}
+    assert png_size(logo) == (174, 109)
+
+
+def test_build_widget_needs_logo_dp_only_with_the_digital_pipeline(source: Path, tmp_path: Path) -> None:
+    (source / "widget" / "images" / "logo_dp.png").unlink()
+
+    assert "widget/images/logo_dp.png is missing (the digital_pipeline location needs it)" in build_problems(
+        source, tmp_path
+    )
+    edit_json(source / "manifest.json", lambda manifest: manifest["locations"].remove("digital_pipeline"))
+    assert validate_widget(source) == []
+
+
+def test_build_widget_rejects_a_digital_pipeline_without_its_dp_block(source: Path, tmp_path: Path) -> None:
+    edit_json(source / "manifest.json", lambda manifest: manifest.pop("dp"))
+
+    assert 'has the digital_pipeline location but no "dp" object' in build_problems(source, tmp_path)
+
+
+def test_build_widget_rejects_a_dp_block_amocrm_could_not_use(source: Path, tmp_path: Path) -> None:
+    def broken(manifest: dict[str, Any]) -> None:
+        manifest["dp"] = {"settings": [], "action_multiple": "no", "webhook_url": "http://elsewhere.example/dp"}
+
+    edit_json(source / "manifest.json", broken)
+
+    message = build_problems(source, tmp_path)
+
+    assert "dp.settings is not an object" in message
+    assert "dp.webhook_url is not {{PUBLIC_URL}}/… or an https URL" in message
+    assert "dp.action_multiple is not true or false" in message
+
+
+def test_build_widget_checks_dp_setting_names_in_every_locale(source: Path, tmp_path: Path) -> None:
+    def with_setting(manifest: dict[str, Any]) -> None:
+        manifest["dp"]["settings"] = {"base": {"name": "dp.base", "type": "text", "required": False}}
+
+    edit_json(source / "manifest.json", with_setting)
+
+    message = build_problems(source, tmp_path)
+
+    assert "i18n key 'dp.base' used by manifest.json dp.settings.base.name is missing from en.json" in message
+
+
 def test_build_widget_rejects_script_without_placeholder(source: Path, tmp_path: Path) -> None:
     script = source / "widget" / "script.js"
     script.write_text(script.read_text(encoding="utf-8").replace(URL_PLACEHOLDER, "https://x"), encoding="utf-8")

@@ -425,6 +425,10 @@ define(['jquery'], function ($) {
       onSave: function () {
         return true;
       },
+      // The digital pipeline's «Отправить заказ в 1С» action has no settings: amo1c's stage triggers decide.
+      dpSettings: function () {
+        return true;
+      },
       advancedSettings: function () {
         teardown();
         renderSettingsPage();

@@ -13,10 +13,15 @@ logger = logging.getLogger("amo1c.background")
 Job = Callable[[], Awaitable[int]]  # does one round of its work; answers how much it did (0: idle)
 
 
-async def run_jobs(jobs: list[Job], stop: asyncio.Event, *, idle_wait: float = 1.0) -> None:
+async def run_jobs(
+    jobs: list[Job], stop: asyncio.Event, *, idle_wait: float = 1.0, wake: asyncio.Event | None = None
+) -> None:
     """Run every job in turn until `stop` is set; a job that did something runs again at once, an idle round waits
-    `idle_wait` seconds. A failing job is logged and retried in the next round; raises nothing."""
+    `idle_wait` seconds or until `wake` is set (work arrived in this worker: a webhook's hint). A failing job is
+    logged and retried in the next round; raises nothing."""
     while not stop.is_set():
+        if wake is not None:
+            wake.clear()  # what arrives from here on is seen by this round or wakes the idle wait after it
         busy = 0
         for job in jobs:
             try:
@@ -24,5 +29,16 @@ async def run_jobs(jobs: list[Job], stop: asyncio.Event, *, idle_wait: float = 1
             except Exception:
                 logger.exception("background job %s failed; it runs again in the next round", job)
         if not busy:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), idle_wait)
+            await _idle(stop, wake, idle_wait)
+
+
+async def _idle(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+    """Wait `seconds`, or less when `stop` or `wake` is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*waiters, return_exceptions=True)

@@ -3,7 +3,8 @@ amoCRM and 1C clients, the field directory and the sync log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import httpx
@@ -32,6 +33,11 @@ class Domain:
     field_directory: FieldDirectory
     onec: OneCClients
     claims: IntentClaims
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # set when work arrives for the background task
+
+    def work_arrived(self) -> None:
+        """Wake this worker's background task at once (a webhook left a hint) instead of at its next idle round."""
+        self.wake.set()
 
     @cached_property
     def automation(self) -> Automation:

@@ -15,10 +15,17 @@ from backend.models import EventName as EventName
 from backend.models import EventRule as EventRule
 from backend.models import FieldMapping as MappingRow
 from backend.models import HandlerPackage as HandlerPackage
+from backend.models import Intent as Intent
+from backend.models import IntentAttempt as IntentAttempt
+from backend.models import IntentKind as IntentKind
+from backend.models import IntentState as IntentState
 from backend.models import MappingKind as MappingKind
 from backend.models import OneCBase as Base
 from backend.models import Outcome as Outcome
+from backend.models import Subscription as Subscription
 from backend.models import SyncLogEntry as LogEntry
+from backend.models import Trigger as Trigger
+from backend.models import TriggerKind as TriggerKind
 from backend.onec import Document as Document
 
 __all__ = [
@@ -32,8 +39,15 @@ __all__ = [
     "EventName",
     "EventRule",
     "HandlerPackage",
+    "Intent",
+    "IntentAttempt",
+    "IntentKind",
+    "IntentState",
     "LogEntry",
     "MappingKind",
     "MappingRow",
     "Outcome",
+    "Subscription",
+    "Trigger",
+    "TriggerKind",
 ]

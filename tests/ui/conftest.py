@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
@@ -39,6 +40,7 @@ class Admin:
     lang: Lang = "ru"
     admin: bool = True
     secrets: list[str] = field(default_factory=lambda: [BASE_PASSWORD])
+    app: Starlette | None = None  # amo1c itself, for the fake amoCRM's webhook deliveries
 
     @property
     def token(self) -> str:
@@ -89,7 +91,7 @@ async def admin(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ad
     async with amo1c_over_fakes(settings, fake_amocrm, fake_onec) as app, client_of(app) as client:
         account = await install_account(fake_amocrm, settings)
         await link_base(client, account.id, web_address=WEB_ADDRESS)
-        yield Admin(client, fake_amocrm, fake_onec, account, settings, app.state.domain)
+        yield Admin(client, fake_amocrm, fake_onec, account, settings, app.state.domain, app=app)
 
 
 async def sync(admin: Admin, path: str, body: dict[str, Any], *, auth: dict[str, str] | None = None) -> httpx.Response:

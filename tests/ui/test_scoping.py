@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
@@ -13,10 +15,14 @@ from backend.models import (
     EventRule,
     FieldMapping,
     HandlerPackage,
+    Intent,
+    IntentKind,
     MappingKind,
     OneCBase,
     Outcome,
     SyncLogEntry,
+    Trigger,
+    TriggerKind,
 )
 from backend.settings import Settings
 from backend.ui.tokens import UISession, UITokens
@@ -34,6 +40,8 @@ UI_PAGES = [
     "/ui/settings/mapping?kind=user",
     "/ui/settings/handlers",
     "/ui/settings/log",
+    "/ui/settings/automation",
+    "/ui/settings/automation/outbox",
 ]
 # Every settings route, with {base}, {row}, {package} and {entry} standing for ids of one account's rows.
 SETTINGS_ROUTES = [
@@ -61,6 +69,16 @@ SETTINGS_ROUTES = [
     ("GET", "/ui/settings/log/entries"),
     ("GET", "/ui/settings/log/{entry}"),
     ("POST", "/ui/settings/log/{entry}/resend"),
+    ("GET", "/ui/settings/automation"),
+    ("POST", "/ui/settings/automation/triggers"),
+    ("DELETE", "/ui/settings/automation/triggers/{trigger}"),
+    ("PUT", "/ui/settings/automation/changed/deal_changed"),
+    ("POST", "/ui/settings/automation/subscription"),
+    ("GET", "/ui/settings/automation/outbox"),
+    ("GET", "/ui/settings/automation/intents"),
+    ("GET", "/ui/settings/automation/intents/{intent}"),
+    ("POST", "/ui/settings/automation/intents/{intent}/send"),
+    ("POST", "/ui/settings/automation/intents/{intent}/cancel"),
 ]
 # The settings routes naming a row by id: another account's id is "not found".
 SETTINGS_ROW_ROUTES = [(method, path) for method, path in SETTINGS_ROUTES if "{" in path and "{pipeline}" not in path]
@@ -69,7 +87,10 @@ UI_ACTIONS = [
     ("POST", "/ui/cards/leads/5001/order"),
     ("POST", "/ui/cards/contacts/5001/counterparty"),
     ("POST", "/ui/cards/companies/5001/counterparty"),
-    *[(method, path.format(base=1, row=1, pipeline=1, package=1, entry=1)) for method, path in SETTINGS_ROUTES],
+    *[
+        (method, path.format(base=1, row=1, pipeline=1, package=1, entry=1, trigger=1, intent=1))
+        for method, path in SETTINGS_ROUTES
+    ],
 ]
 
 
@@ -92,6 +113,11 @@ async def two_accounts() -> tuple[Account, Account]:
         for mapping_kind in MappingKind:
             await FieldMapping.create(base=base, kind=mapping_kind, amo_field_id=1, onec_field=f"{id_base}-field")
         await HandlerPackage.create(base=base, version=1, handlers_json=f'"{secret}"')
+        await Trigger.create(base=base, kind=TriggerKind.STAGE, pipeline_id=1, status_id=2)
+        await Intent.create(
+            base=base, account_id=account.id, kind=IntentKind.NEW_ORDER, entity_kind=EntityKind.LEAD, amo_id=5001,
+            next_attempt_at=datetime.now(UTC) + timedelta(hours=1), last_error=secret, cause=f"{id_base} cause",
+        )  # fmt: skip
         await SyncLogEntry.create(
             account_id=account.id, id_base=id_base, direction=Direction.TO_1C, operation="get_orders", amo_id=5001,
             outcome=Outcome.ERROR, error=secret,
@@ -109,6 +135,8 @@ async def ids_of(account: Account) -> dict[str, int]:
         "row": row.id,
         "package": (await HandlerPackage.get(base_id=base.id)).id,
         "entry": (await SyncLogEntry.get(account_id=account.id)).id,
+        "trigger": (await Trigger.get(base_id=base.id)).id,
+        "intent": (await Intent.get(account_id=account.id)).id,
     }
 
 
@@ -192,7 +220,13 @@ async def test_another_accounts_rows_are_not_found(
 
 @pytest.mark.parametrize("form", [{"base": "{base}", "kind": "contact"}, {"base": "{base}"}])
 @pytest.mark.parametrize(
-    "path", ["/ui/settings/mapping/rows", "/ui/settings/mapping/send", "/ui/settings/mapping/reload"]
+    "path",
+    [
+        "/ui/settings/mapping/rows",
+        "/ui/settings/mapping/send",
+        "/ui/settings/mapping/reload",
+        "/ui/settings/automation/triggers",
+    ],
 )
 async def test_naming_another_accounts_base_in_a_form_is_not_found(
     client: httpx.AsyncClient, settings: Settings, path: str, form: dict[str, str]

@@ -10,7 +10,7 @@ import pytest
 
 import backend
 
-SCREENS = ("mapping", "rules", "handlers", "log")
+SCREENS = ("mapping", "rules", "handlers", "log", "automation", "outbox")
 ALLOWED = ("backend.amocrm.errors", "backend.onec.errors")
 FORBIDDEN = ("backend.models", "backend.amocrm", "backend.onec", "backend.textsql", "tortoise")
 

@@ -19,6 +19,7 @@ from backend.sync.accounts import get_active_account
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.numbers import id_of
+from backend.sync.workspace.automation import Automation
 from backend.sync.workspace.bases import Bases
 from backend.sync.workspace.cards import Cards
 from backend.sync.workspace.handlers import Handlers
@@ -43,6 +44,11 @@ class Workspace:
     def fields(self) -> FieldDirectory:
         """The app's cache of amoCRM fields and users."""
         return self.domain.field_directory
+
+    @cached_property
+    def automation(self) -> Automation:
+        """The «Автоматизация» tab's operations: triggers, the outbox, the webhook subscription."""
+        return Automation(self)
 
     @cached_property
     def bases(self) -> Bases:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from backend.ui.settings import bases, handlers, log, mapping, requests, rules
+from backend.ui.settings import automation, bases, handlers, log, mapping, outbox, requests, rules
 
 routes: list[BaseRoute] = [
     *bases.routes,
     *requests.routes,
     *mapping.routes,
     *rules.routes,
+    *automation.routes,
+    *outbox.routes,
     *handlers.routes,
     *log.routes,
 ]

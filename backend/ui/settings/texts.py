@@ -1,8 +1,10 @@
-"""Texts of the settings pages, Russian first, English second (merged into `backend.ui.i18n.TEXTS`)."""
+"""Texts of the settings pages, Russian first, English second (merged into `backend.ui.i18n.TEXTS`); the
+«Автоматизация» tab's are in automation_texts.py."""
 
 from __future__ import annotations
 
 from backend.pages import Lang
+from backend.ui.settings.automation_texts import AUTOMATION_PAIRS
 
 _PAIRS: dict[str, tuple[str, str]] = {
     "settings.title": ("Настройки amo1c", "amo1c settings"),
@@ -20,6 +22,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "tab.rules": ("События 1С", "1C events"),
     "tab.handlers": ("Обработчики", "Handlers"),
     "tab.log": ("Журнал обмена", "Sync log"),
+    "tab.automation": ("Автоматизация", "Automation"),
     "action.edit": ("Изменить", "Edit"),
     "action.delete": ("Удалить", "Delete"),
     "action.save": ("Сохранить", "Save"),
@@ -303,4 +306,6 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
 }
 
-SETTINGS_TEXTS: dict[str, dict[Lang, str]] = {key: {"ru": ru, "en": en} for key, (ru, en) in _PAIRS.items()}
+SETTINGS_TEXTS: dict[str, dict[Lang, str]] = {
+    key: {"ru": ru, "en": en} for key, (ru, en) in (_PAIRS | AUTOMATION_PAIRS).items()
+}
