@@ -13,6 +13,7 @@ from tortoise.expressions import F
 
 from backend.models import Direction, Outcome, RefusedCalls, SyncLogEntry
 from backend.redaction import redact
+from backend.sync.log_buffer import LogBuffer
 
 logger = logging.getLogger("amo1c.synclog")
 
@@ -25,6 +26,8 @@ MAX_ITEMS = 30
 MAX_DEPTH = 4
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 PRUNE_EVERY = 200  # writes between two prunes in one process
+BUFFER_CAPACITY = 1000  # entries waiting to be stored at most; a call finding it full stores them itself
+FLUSH_INTERVAL = 0.2  # seconds an entry waits in the buffer at most
 # A summary key no 1C body has: the path of a call served as another operation (an order on 2.4's path)
 RECEIVED_AT = "amo1c: получено по адресу"
 
@@ -113,34 +116,70 @@ def received_at(summary: Any) -> str | None:
     return path if isinstance(path, str) else None
 
 
-class SyncLog:
-    """Writes sync log entries and prunes those older than the retention period; never raises."""
+@dataclass(frozen=True)
+class _Finished:
+    """A call's record as it ended, waiting in the buffer to be stored."""
 
-    def __init__(self, retention: timedelta) -> None:
+    record: LogRecord
+    status: int | None
+    error: str | None
+    duration_ms: int
+    created_at: datetime
+
+
+class SyncLog:
+    """Writes sync log entries and prunes those older than the retention period; never raises.
+
+    Between `start()` and `close()` (the app's lifespan) entries wait in a bounded buffer and are stored together,
+    in one statement, at most FLUSH_INTERVAL seconds after the first of them ended; a call that finds the buffer
+    full stores it itself before it answers. Before `start()` every entry is stored at once.
+    """
+
+    def __init__(
+        self, retention: timedelta, *, capacity: int = BUFFER_CAPACITY, interval: float = FLUSH_INTERVAL
+    ) -> None:
         self.retention = retention
         self._writes = 0
+        self._buffer: LogBuffer[_Finished] = LogBuffer(self._store, capacity=capacity, interval=interval)
+
+    def start(self) -> None:
+        """Gather entries and store them in batches from now on (in the running event loop)."""
+        self._buffer.start()
+
+    async def close(self) -> None:
+        """Store every waiting entry and go back to storing each at once; raises nothing."""
+        await self._buffer.close()
+
+    async def flush(self) -> None:
+        """Store every waiting entry now (a page about to list the log shows this worker's latest calls)."""
+        await self._buffer.flush()
 
     async def write(self, record: LogRecord, *, status: int | None, error: str | None, duration_ms: int) -> None:
-        """Store one entry; a failure to log is itself logged and swallowed, never failing the call."""
+        """Store one entry (now, or with the next batch); a failure to store is itself logged and swallowed, never
+        failing the call."""
+        await self._buffer.add(_Finished(record, status, error, duration_ms, datetime.now(UTC)))
+
+    async def _store(self, finished: list[_Finished]) -> None:
+        entries = []
+        for item in finished:
+            try:
+                entries.append(_entry(item))
+            except Exception:
+                logger.exception("could not write a sync log entry for %s", item.record.operation)
         try:
-            await SyncLogEntry.create(
-                account_id=record.account_id,
-                id_base=_column(record.id_base, 100),
-                direction=record.direction,
-                operation=_column(record.operation, 64) or "",
-                amo_id=record.amo_id,
-                id_1c=_column(record.id_1c, 100),
-                outcome=Outcome.OK if error is None else Outcome.ERROR,
-                http_status=status,
-                error=_column(None if error is None else masked_error(error), None),
-                duration_ms=duration_ms,
-                request_summary=record.stored_summary(),
-            )
-            self._writes += 1
-            if self._writes % PRUNE_EVERY == 1:
+            await SyncLogEntry.bulk_create(entries)
+        except Exception:  # one entry the database refuses must not take the others with it
+            for entry in entries:
+                try:
+                    await entry.save()
+                except Exception:
+                    logger.exception("could not write a sync log entry for %s", entry.operation)
+        before, self._writes = self._writes, self._writes + len(entries)
+        if entries and (before == 0 or before // PRUNE_EVERY != self._writes // PRUNE_EVERY):
+            try:
                 await self.prune()
-        except Exception:
-            logger.exception("could not write a sync log entry for %s", record.operation)
+            except Exception:
+                logger.exception("could not prune the sync log")
 
     async def count_refused(self, record: LogRecord, *, status: int, error: str, client: str) -> None:
         """Count a refused unauthenticated call in its base's one entry of the hour, so a stranger's thousands of
@@ -186,3 +225,22 @@ class SyncLog:
         """Delete entries older than the retention period; returns how many."""
         cutoff = (now or datetime.now(UTC)) - self.retention
         return await SyncLogEntry.filter(created_at__lt=cutoff).delete()
+
+
+def _entry(finished: _Finished) -> SyncLogEntry:
+    """The row of a finished call, its text clipped to the columns and its secrets masked."""
+    record, error = finished.record, finished.error
+    return SyncLogEntry(
+        created_at=finished.created_at,
+        account_id=record.account_id,
+        id_base=_column(record.id_base, 100),
+        direction=record.direction,
+        operation=_column(record.operation, 64) or "",
+        amo_id=record.amo_id,
+        id_1c=_column(record.id_1c, 100),
+        outcome=Outcome.OK if error is None else Outcome.ERROR,
+        http_status=finished.status,
+        error=_column(None if error is None else masked_error(error), None),
+        duration_ms=finished.duration_ms,
+        request_summary=record.stored_summary(),
+    )
