@@ -120,21 +120,21 @@ def sync_endpoint(
             id_base: str = read_field(payload, ID_BASE)
             log.id_base = id_base
             workspace = services.workspace(account_id)
-            account = await workspace.active_account()
             credentials = basic_credentials(request)
             settings = services.settings
-            if auth == "admin":
-                await admit_operator(settings.admin_user, settings.admin_password, credentials, client=client)
             base = None
-            if needs_base:
-                base = await admit_base(
-                    account,
-                    id_base,
-                    services.secrets,
-                    credentials,
-                    client=client,
-                    check_credentials=auth == "base" and settings.sync_auth == "basic",
-                )
+            if needs_base and auth == "base":  # every call of a base: account, base and its caller in one query
+                check_credentials = settings.sync_auth == "basic"
+                base = await workspace.admit(id_base, credentials, client=client, check_credentials=check_credentials)
+                account = await workspace.account()
+            else:
+                account = await workspace.active_account()
+                if auth == "admin":
+                    await admit_operator(settings.admin_user, settings.admin_password, credentials, client=client)
+                if needs_base:
+                    base = await admit_base(
+                        account, id_base, services.secrets, credentials, client=client, check_credentials=False
+                    )
             log.summary = payload.data
             check_text(payload)
             if base is not None:

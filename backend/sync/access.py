@@ -6,12 +6,60 @@ address, and a base awaiting an admin's approval can do nothing.
 
 from __future__ import annotations
 
+from functools import cache
+
 from backend.crypto import SecretBox
-from backend.models import Account, OneCBase
+from backend.models import Account, LoginThrottle, OneCBase
+from backend.sync.accounts import get_active_account
 from backend.sync.approval import live_request
 from backend.sync.credentials import Credentials, credentials_match, require_admin_credentials, wrong_credentials
 from backend.sync.errors import AccessDenied, AuthenticationRequired, AwaitingApproval
-from backend.sync.throttle import OPERATOR_SCOPE, base_scope, check_attempt, record_failure
+from backend.sync.statements import Statement, columns, instance
+from backend.sync.throttle import OPERATOR_SCOPE, base_scope, check_attempt, record_failure, refuse_if_throttled
+
+
+@cache
+def _admission() -> Statement:
+    # $1 account id, $2 id_base, $3 throttle scope, $4 client address: the account, the base with its correspondence
+    # version, and the client's failed logins for the base, all found by unique keys.
+    return Statement(
+        f"SELECT {columns(Account, 'a', 'a_')}, {columns(OneCBase, 'b', 'b_')}, {columns(LoginThrottle, 't', 't_')} "
+        'FROM "account" a '
+        'LEFT JOIN "onec_base" b ON b."account_id" = a."id" AND b."id_base" = $2 '
+        'LEFT JOIN "login_throttle" t ON t."scope" = $3 AND t."client" = $4 '
+        'WHERE a."id" = $1'
+    )
+
+
+async def admit_call(
+    account_id: int,
+    id_base: str,
+    secrets: SecretBox,
+    presented: Credentials | None,
+    *,
+    client: str,
+    check_credentials: bool,
+) -> tuple[Account, OneCBase]:
+    """The active account and the approved base a sync call names, its caller checked when `check_credentials`:
+    what get_active_account and admit_base answer, in one query when the base is linked and approved (every call
+    but a base's first ones), by those two otherwise.
+
+    Raises UnknownAccount, AccessDenied, TooManyAttempts, AuthenticationRequired, AwaitingApproval.
+    """
+    scope = base_scope(account_id, id_base)
+    rows = await _admission().rows(account_id, id_base, scope, client[:64])
+    row = rows[0] if rows else None
+    if row is None or not row["a_active"] or row["b_id"] is None or row["b_awaiting_change"]:
+        account = await get_active_account(account_id)  # raises what an unknown or disconnected account gets
+        checked = check_credentials
+        return account, await admit_base(account, id_base, secrets, presented, client=client, check_credentials=checked)
+    account, base = instance(Account, row, "a_"), instance(OneCBase, row, "b_")
+    if check_credentials:
+        refuse_if_throttled(instance(LoginThrottle, row, "t_") if row["t_id"] is not None else None, client)
+        if not credentials_match(base, secrets, presented):
+            await record_failure(scope, client)
+            raise wrong_credentials(account_id, id_base)
+    return account, base
 
 
 def awaiting_approval(id_base: str) -> AwaitingApproval:

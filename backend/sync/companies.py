@@ -29,7 +29,7 @@ async def sync_company(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
     inn_field = await directory.field_for(amo, base, MappingKind.COMPANY, "companies", "inn") if inn else None
     if inn is not None and inn_field is not None:
         values.put(inn_field, inn, "inn")
-    collected = await collect(base, MappingKind.COMPANY, data.raw)
+    collected = await collect(directory, base, MappingKind.COMPANY, data.raw)
     for field_id, value in collected.values.items():
         values.put(field_id, value, collected.keys[field_id])
     custom = await checked(amo, directory, "companies", values)

@@ -60,7 +60,7 @@ async def sync_contact(amo: AmoCRMClient, base: OneCBase, data: CounterpartyInpu
 
     Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
     """
-    custom = await checked(amo, directory, "contacts", await collect(base, MappingKind.CONTACT, data.raw))
+    custom = await checked(amo, directory, "contacts", await collect(directory, base, MappingKind.CONTACT, data.raw))
     await check_user(amo, directory, data.responsible_user_id)
     channels = fingerprint(sorted(phone_digits(p) for p in data.phones), sorted(data.emails))
     digest = channels[CHANNELS] + fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))[:32]

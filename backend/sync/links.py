@@ -15,12 +15,14 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from backend.models import EntityKind, EntityLink, OneCBase
 from backend.sync.errors import Conflict
+from backend.sync.statements import Statement, columns, instance
 
 STALE_CLAIM = timedelta(minutes=2)  # longer than any owner's amoCRM calls with their retries
 WAIT_FOR_OWNER = 25.0  # seconds a concurrent call waits for the owner's result before answering 409
@@ -50,7 +52,7 @@ async def claim(base: OneCBase, kind: EntityKind, id_1c: str, *, wait: float = W
     """The link of (base, kind, id_1c), claiming it when no entity is known yet; raises Conflict after `wait`."""
     deadline = time.monotonic() + wait
     while True:
-        link = await EntityLink.get_or_none(base_id=base.id, kind=kind, id_1c=id_1c)
+        link = await _read_link(base, kind, id_1c)
         if link is None:
             try:
                 return Claim(await EntityLink.create(base_id=base.id, kind=kind, id_1c=id_1c), True, False)
@@ -69,6 +71,20 @@ async def claim(base: OneCBase, kind: EntityKind, id_1c: str, *, wait: float = W
         if time.monotonic() >= deadline:
             raise Conflict(f"объект 1С {id_1c} сейчас синхронизируется другим запросом; повторите запрос позже")
         await asyncio.sleep(POLL_INTERVAL)
+
+
+@cache
+def _link_statement() -> Statement:
+    # $1 base, $2 kind, $3 id_1c: the unique link row of a 1C object (every call about a known object reads it)
+    return Statement(
+        f'SELECT {columns(EntityLink, "l")} FROM "entity_link" l '
+        'WHERE l."base_id" = $1 AND l."kind" = $2 AND l."id_1c" = $3'
+    )
+
+
+async def _read_link(base: OneCBase, kind: EntityKind, id_1c: str) -> EntityLink | None:
+    rows = await _link_statement().rows(base.id, EntityKind(kind).value, id_1c)
+    return instance(EntityLink, rows[0]) if rows else None
 
 
 async def settle(link: EntityLink, amo_id: int, digest: str, link_url: str | None) -> None:

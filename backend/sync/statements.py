@@ -1,0 +1,46 @@
+"""Hand-written SQL for the sync API's per-call path, where building an ORM query costs more than running it.
+
+A statement is one text for SQLite and PostgreSQL with numbered parameters ($1, $2…; SQLite reads them as ?1, ?2…),
+sent unchanged every time, so the driver prepares it once per connection (asyncpg's and sqlite3's statement caches)
+and no query is built per call. Rows become model instances the way Tortoise's own queries make them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from tortoise.connection import get_connection
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
+_NUMBERED = re.compile(r"\$(\d+)")
+
+
+class Statement:
+    """One SQL text with numbered parameters, run on the default connection (or the transaction using it)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._sqlite = _NUMBERED.sub(r"?\1", text)
+
+    async def rows(self, *params: Any) -> list[dict[str, Any]]:
+        """The rows the statement answers, as dicts by column name; raises Tortoise's database errors."""
+        connection = get_connection("default")
+        sql = self._sqlite if connection.capabilities.dialect == "sqlite" else self.text
+        return await connection.execute_query_dict(sql, list(params))
+
+
+def columns(model: type[Model], alias: str, prefix: str = "") -> str:
+    """A select list of every column of `model` from the table aliased `alias`, each named `prefix` + column."""
+    return ", ".join(f'{alias}."{column}" AS "{prefix}{column}"' for column in _column_names(model))
+
+
+def instance(model: type[M], row: dict[str, Any], prefix: str = "") -> M:
+    """The model instance a row selected with `columns(model, …, prefix)` holds, its values converted as Tortoise
+    converts what it reads (SQLite's text dates, 0/1 booleans)."""
+    return model._init_from_db(**{column: row[prefix + column] for column in _column_names(model)})
+
+
+def _column_names(model: type[Model]) -> list[str]:
+    return list(model._meta.fields_db_projection.values())
