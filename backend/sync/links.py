@@ -13,6 +13,8 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -82,7 +84,31 @@ def _link_statement() -> Statement:
     )
 
 
+@dataclass(frozen=True)
+class _ReadWithBase:
+    """The link rows of one 1C id, read in the very query that found the call's base (sync.access.admit_call)."""
+
+    base: OneCBase
+    id_1c: str
+    links: dict[EntityKind, EntityLink]  # a kind without a row is absent
+
+
+_read_with_base: ContextVar[_ReadWithBase | None] = ContextVar("amo1c_links_read_with_base", default=None)
+
+
+def read_with_base(base: OneCBase | None, id_1c: str | None, found: Iterable[EntityLink]) -> None:
+    """Remember the links of `id_1c` read together with this call's `base` (None: nothing was), so the call's claim
+    of that object needs no query of its own. Only a claim given that very base instance uses them, once: another
+    call, or a second look in the same call, reads the table again."""
+    known = _ReadWithBase(base, id_1c, {EntityKind(link.kind): link for link in found}) if base and id_1c else None
+    _read_with_base.set(known)
+
+
 async def _read_link(base: OneCBase, kind: EntityKind, id_1c: str) -> EntityLink | None:
+    known = _read_with_base.get()
+    if known is not None and known.base is base and known.id_1c == id_1c:
+        _read_with_base.set(None)
+        return known.links.get(EntityKind(kind))
     rows = await _link_statement().rows(base.id, EntityKind(kind).value, id_1c)
     return instance(EntityLink, rows[0]) if rows else None
 

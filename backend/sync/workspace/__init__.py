@@ -91,13 +91,25 @@ class Workspace:
         return self._account
 
     async def admit(
-        self, id_base: str, presented: Credentials | None, *, client: str, check_credentials: bool
+        self,
+        id_base: str,
+        presented: Credentials | None,
+        *,
+        client: str,
+        check_credentials: bool,
+        id_1c: str | None = None,
     ) -> OneCBase:
         """The approved base a sync call names, with the active account (kept for the call), its caller checked when
-        `check_credentials` (sync.access.admit_call); raises UnknownAccount, AccessDenied, TooManyAttempts,
-        AuthenticationRequired, AwaitingApproval."""
+        `check_credentials`, and the links of the 1C object `id_1c` read on the way (sync.access.admit_call); raises
+        UnknownAccount, AccessDenied, TooManyAttempts, AuthenticationRequired, AwaitingApproval."""
         self._account, base = await admit_call(
-            self.account_id, id_base, self.domain.secrets, presented, client=client, check_credentials=check_credentials
+            self.account_id,
+            id_base,
+            self.domain.secrets,
+            presented,
+            client=client,
+            check_credentials=check_credentials,
+            id_1c=id_1c,
         )
         return base
 
