@@ -34,7 +34,7 @@ from backend.models import SyncLogEntry
 from backend.testing import postgres as pg
 from backend.testing.workers import ServeWorkers
 from benchmarks.harness import AUTH, OPERATOR
-from benchmarks.workers import CLIENT_ID, CLIENT_SECRET, PUBLIC_URL, fake_amocrm, free_port, install
+from benchmarks.workers import CLIENT_ID, CLIENT_SECRET, PUBLIC_URL, cpu_seconds, fake_amocrm, free_port, install
 
 PATH = "/sync/clients_contacts"
 ID_1C = "hot-path-contact"
@@ -57,16 +57,21 @@ end
 
 @dataclass(frozen=True)
 class WrkRun:
-    """What one wrk run measured."""
+    """What one wrk run measured, and the CPU time the server took meanwhile."""
 
     requests: int
     seconds: float
     bad: int  # non-2xx answers and socket errors
     p99_ms: float
+    cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_per_call_ms(self) -> float:
+        return 1000 * self.cpu_seconds / max(self.requests, 1)
 
 
 @dataclass(frozen=True)
@@ -95,14 +100,17 @@ def placement() -> tuple[set[int] | None, set[int] | None]:
     return {cpus[-1]}, set(cpus[:-1])
 
 
-def wrk(url: str, script: Path, seconds: int) -> WrkRun:
-    """One wrk run of CONNECTIONS connections against `url`; raises RuntimeError when wrk fails."""
+def wrk(url: str, script: Path, seconds: int, server: int | None = None) -> WrkRun:
+    """One wrk run of CONNECTIONS connections against `url` (and the CPU time of the `server` process meanwhile);
+    raises RuntimeError when wrk fails."""
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url]
+    cpu_before = cpu_seconds([server]) if server is not None else 0.0
     finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    cpu = cpu_seconds([server]) - cpu_before if server is not None else 0.0
     for line in finished.stdout.splitlines():
         if line.startswith(_RESULT):
             requests, micros, bad, p99 = (int(part) for part in line.split()[1:])
-            return WrkRun(requests, micros / 1e6, bad, p99 / 1000)
+            return WrkRun(requests, micros / 1e6, bad, p99 / 1000, cpu)
     raise RuntimeError(f"wrk failed: {finished.stderr.strip() or finished.stdout.strip()}")
 
 
@@ -124,8 +132,8 @@ def _lua_string(text: str) -> str:
 
 
 @contextlib.contextmanager
-def bare_starlette(cpus: set[int] | None, directory: Path) -> Iterator[str]:
-    """`uvicorn benchmarks.bare:app` as a process of its own, one worker, on `cpus`; yields its URL."""
+def bare_starlette(cpus: set[int] | None, directory: Path) -> Iterator[tuple[str, int]]:
+    """`uvicorn benchmarks.bare:app` as a process of its own, one worker, on `cpus`; yields its URL and pid."""
     port = free_port()
     with open(directory / "bare.log", "wb") as output:
         process = subprocess.Popen(
@@ -145,7 +153,7 @@ def bare_starlette(cpus: set[int] | None, directory: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("bare Starlette did not start")
             time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(15)
@@ -196,15 +204,15 @@ def measure(label: str, database_url: str, fake_url: str, cpus: set[int] | None)
     bare: list[WrkRun] = []
     with tempfile.TemporaryDirectory(prefix="amo1c-hot-") as tmp:
         directory = Path(tmp)
-        with ServeWorkers(1, env, cpus=cpus) as served, bare_starlette(cpus, directory) as bare_url:
-            url = served.urls[0]
+        with ServeWorkers(1, env, cpus=cpus) as served, bare_starlette(cpus, directory) as (bare_url, bare_pid):
+            url, pid = served.urls[0], served.pids[0]
             body = asyncio.run(_prepare(url, fake_url))
             script = lua_script(directory, body)
             before = asyncio.run(_count_amocrm(fake_url))
             warmups = [wrk(f"{target}{PATH}", script, WARMUP) for target in (url, bare_url)]
             for _ in range(ROUNDS):
-                bare.append(wrk(f"{bare_url}{PATH}", script, DURATION))
-                amo1c.append(wrk(f"{url}{PATH}", script, DURATION))
+                bare.append(wrk(f"{bare_url}{PATH}", script, DURATION, bare_pid))
+                amo1c.append(wrk(f"{url}{PATH}", script, DURATION, pid))
             amocrm = asyncio.run(_count_amocrm(fake_url)) - before
         logged = pg.run_in_thread(lambda: _logged(database_url)) - 2  # the two calls of _prepare
     answered = warmups[0].requests + sum(run.requests for run in amo1c)
@@ -224,6 +232,10 @@ def _median_rate(runs: list[WrkRun]) -> float:
 
 def _median_p99(runs: list[WrkRun]) -> float:
     return statistics.median(run.p99_ms for run in runs)
+
+
+def _median_cpu(runs: list[WrkRun]) -> float:
+    return statistics.median(run.cpu_per_call_ms for run in runs)
 
 
 def run() -> None:
@@ -265,16 +277,24 @@ def _print(pairs: list[Pair], server_cpus: set[int] | None, load_cpus: set[int] 
         f"POST {PATH} of a linked contact with unchanged data (0 amoCRM requests), one worker each; wrk "
         f"{CONNECTIONS} connections, median of {ROUNDS} alternating {DURATION} s runs; {where}\n"
     )
-    header = ["database  ", "amo1c req/s", "amo1c p99", "bare req/s", "bare p99", "ratio", "amoCRM requests"]
-    header.append("log entries / answered")
+    header = ["database  ", "amo1c req/s", "amo1c p99", "amo1c CPU/call", "bare req/s", "bare p99", "bare CPU/call"]
+    header += ["ratio", "amoCRM requests", "log entries / answered"]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("-" * (len(column) + 2) for column in header) + "|")
     for pair in pairs:
-        print(
-            f"| {pair.database:<10} | {_median_rate(pair.amo1c):>11.0f} | {_median_p99(pair.amo1c):>6.1f} ms "
-            f"| {_median_rate(pair.bare):>10.0f} | {_median_p99(pair.bare):>5.1f} ms | {pair.ratio:>5.2f} "
-            f"| {pair.amocrm_requests:>15} | {f'{pair.logged} / {pair.answered}':>22} |"
-        )
+        cells = [
+            f"{pair.database:<10}",
+            f"{_median_rate(pair.amo1c):>11.0f}",
+            f"{_median_p99(pair.amo1c):>6.1f} ms",
+            f"{_median_cpu(pair.amo1c):>11.2f} ms",
+            f"{_median_rate(pair.bare):>10.0f}",
+            f"{_median_p99(pair.bare):>5.1f} ms",
+            f"{_median_cpu(pair.bare):>10.2f} ms",
+            f"{pair.ratio:>5.2f}",
+            f"{pair.amocrm_requests:>15}",
+            f"{f'{pair.logged} / {pair.answered}':>22}",
+        ]
+        print("| " + " | ".join(cells) + " |")
 
 
 def _cpus(cpus: set[int] | None) -> str:

@@ -125,11 +125,11 @@ async def _drive(fake_url: str, served: ServeWorkers, load: Load) -> Measured:
             while jobs:
                 await sync(*jobs.pop())
 
-        cpu_before, machine_before = _cpu_seconds(served.pids), _machine_cpu()
+        cpu_before, machine_before = cpu_seconds(served.pids), _machine_cpu()
         started = time.perf_counter()
         await asyncio.gather(*(caller() for _ in range(load.concurrency)))
         elapsed = time.perf_counter() - started
-        worker_cpu = _cpu_seconds(served.pids) - cpu_before
+        worker_cpu = cpu_seconds(served.pids) - cpu_before
         busy, total = (after - before for after, before in zip(_machine_cpu(), machine_before, strict=True))
         recorded = (await http.get(f"{fake_url}/_fake/requests")).json()["requests"]
         calls = sum(1 for record in recorded if record["path"].startswith("/api/"))
@@ -156,7 +156,7 @@ async def _refused(http: httpx.AsyncClient, fake_url: str, accounts: list[int]) 
     return sum(a["counters"]["rate_limited"] for a in listed if a["account_id"] in accounts)
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU time the processes used so far (Linux /proc; 0 elsewhere)."""
     seconds = 0.0
     for pid in pids:

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.fields import DatetimeField
 from tortoise.models import Model
@@ -31,8 +32,15 @@ class Statement:
     async def rows(self, *params: Any) -> list[dict[str, Any]]:
         """The rows the statement answers, as dicts by column name; raises Tortoise's database errors."""
         connection = get_connection("default")
-        sql = self._sqlite if connection.capabilities.dialect == "sqlite" else self.text
-        return await connection.execute_query_dict(sql, list(params))
+        return await connection.execute_query_dict(self._for(connection), list(params))
+
+    async def run_many(self, params: list[tuple[Any, ...]]) -> None:
+        """Run the statement once per parameter tuple, all in one transaction; raises Tortoise's database errors."""
+        connection = get_connection("default")
+        await connection.execute_many(self._for(connection), [list(values) for values in params])
+
+    def _for(self, connection: BaseDBAsyncClient) -> str:
+        return self._sqlite if connection.capabilities.dialect == "sqlite" else self.text
 
 
 def columns(model: type[Model], alias: str, prefix: str = "") -> str:

@@ -10,7 +10,8 @@ import pytest
 
 from backend import db
 from backend.crypto import SecretBox
-from backend.models import Account, BaseRequest, LoginThrottle, OneCBase
+from backend.models import Account, BaseRequest, EntityKind, EntityLink, LoginThrottle, OneCBase
+from backend.sync import links
 from backend.sync.access import admit_base, admit_call
 from backend.sync.accounts import get_active_account
 from backend.sync.approval import REQUEST_LIFETIME
@@ -152,3 +153,23 @@ async def test_a_wrong_password_on_an_approved_base_is_counted_and_ends_in_429_f
     assert (await lean("trade", RIGHT))[0] == "TooManyAttempts"
     other = await admit_call(1, "trade", BOX, RIGHT, client="198.51.100.1", check_credentials=True)
     assert other[1].id_base == "trade"
+
+
+async def test_the_links_read_with_the_base_serve_that_calls_first_claim_only(database: None) -> None:
+    await Account.create(id=1, subdomain="shop")
+    await base()
+    stored = await EntityLink.create(base_id=(await base("other")).id, kind=EntityKind.CONTACT, id_1c="x")
+    await EntityLink.filter(id=stored.id).update(base_id=(await OneCBase.get(id_base="trade")).id, amo_id=101)
+    _, admitted = await admit_call(1, "trade", BOX, RIGHT, client=CLIENT, check_credentials=True, id_1c="x")
+    await EntityLink.filter(id=stored.id).update(amo_id=202)  # changed after the call read it
+    assert (await links.claim(admitted, EntityKind.CONTACT, "x")).link.amo_id == 101  # what the call read
+    assert (await links.claim(admitted, EntityKind.CONTACT, "x")).link.amo_id == 202  # a second look reads again
+    _, again = await admit_call(1, "trade", BOX, RIGHT, client=CLIENT, check_credentials=True, id_1c="x")
+    same_base_elsewhere = await OneCBase.get(id=again.id)  # equal to the call's base, but not the call's
+    assert (await links.claim(same_base_elsewhere, EntityKind.CONTACT, "x")).link.amo_id == 202
+    await EntityLink.filter(id=stored.id).update(amo_id=303)
+    assert (await links.claim(again, EntityKind.CONTACT, "x")).link.amo_id == 202  # its first claim: what it read
+    assert (await links.claim(again, EntityKind.COMPANY, "x")).owned  # a kind it found no row of: claimed anew
+    _, third = await admit_call(1, "trade", BOX, RIGHT, client=CLIENT, check_credentials=True, id_1c="y")
+    claimed = await links.claim(third, EntityKind.CONTACT, "y")  # read with the base: no row, so claimed anew
+    assert claimed.owned and claimed.link.amo_id is None and await EntityLink.filter(id_1c="y").count() == 1
