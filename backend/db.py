@@ -44,8 +44,15 @@ def _normalize_url(database_url: str) -> str:
     return database_url
 
 
+SQLITE_ENGINE = "backend.sqlite_reads"  # Tortoise's SQLite engine with a reader for the per-call path
+
+
 def _connection(database_url: str) -> str | dict[str, Any]:
     url = _normalize_url(database_url)
+    if url.startswith("sqlite://"):
+        config = expand_db_url(url)
+        config["engine"] = SQLITE_ENGINE
+        return config
     if not url.startswith("postgres://"):
         return url
     config = expand_db_url(url)

@@ -37,8 +37,9 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
     Raises nothing.
     """
-    for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET_CHARS), key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    if secrets:
+        for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET_CHARS), key=len, reverse=True):
+            text = text.replace(secret, MASK)
     return _masked(text) if _MIGHT_HOLD_SECRETS.search(text) else text
 
 

@@ -39,8 +39,9 @@ def test_the_pattern_knows_session_state_from_an_update() -> None:
     assert not SESSION_STATE.search("SELECT pg_advisory_xact_lock($1)")
 
 
-def test_sqlite_keeps_its_url_and_postgres_gets_the_pools_reset() -> None:
-    assert db.tortoise_config("sqlite://var/x.sqlite3")["connections"]["default"] == "sqlite://var/x.sqlite3"
+def test_sqlite_gets_the_reading_engine_and_postgres_the_pools_reset() -> None:
+    sqlite = db.tortoise_config("sqlite://var/x.sqlite3")["connections"]["default"]
+    assert sqlite["engine"] == "backend.sqlite_reads" and sqlite["credentials"]["file_path"] == "var/x.sqlite3"
     config = db.tortoise_config("postgresql://u:p@db.internal:5433/amo1c?maxsize=9")["connections"]["default"]
     assert config["engine"] == "tortoise.backends.asyncpg"
     assert config["credentials"]["reset"] is db.keep_session and config["credentials"]["maxsize"] == "9"

@@ -30,8 +30,15 @@ class Statement:
         self._sqlite = _NUMBERED.sub(r"?\1", text)
 
     async def rows(self, *params: Any) -> list[dict[str, Any]]:
-        """The rows the statement answers, as dicts by column name; raises Tortoise's database errors."""
+        """The rows the statement answers, as dicts by column name; raises Tortoise's database errors.
+
+        On SQLite, outside a transaction, the read runs at once in this thread when SQLite can answer it without
+        waiting (backend/sqlite_reads.py), instead of going to aiosqlite's thread and back."""
         connection = get_connection("default")
+        read_now = getattr(connection, "read_now", None)
+        if read_now is not None and (found := read_now(self._sqlite, params)) is not None:
+            rows: list[dict[str, Any]] = found
+            return rows
         return await connection.execute_query_dict(self._for(connection), list(params))
 
     async def run_many(self, params: list[tuple[Any, ...]]) -> None:
@@ -51,12 +58,17 @@ def columns(model: type[Model], alias: str, prefix: str = "") -> str:
 def instance(model: type[M], row: dict[str, Any], prefix: str = "") -> M:
     """The model instance a row selected with `columns(model, …, prefix)` holds, its values converted as Tortoise
     converts what it reads (SQLite's text dates, 0/1 booleans)."""
-    values = {column: row[prefix + column] for column in _column_names(model)}
+    values = {column: row[selected] for column, selected in _selected_as(model, prefix)}
     for column in _datetime_columns(model):
         if isinstance(text := values[column], str):  # SQLite: ISO text, which Python parses faster than Tortoise
             with contextlib.suppress(ValueError):
                 values[column] = datetime.fromisoformat(text)
     return model._init_from_db(**values)
+
+
+@cache
+def _selected_as(model: type[Model], prefix: str) -> tuple[tuple[str, str], ...]:
+    return tuple((column, prefix + column) for column in _column_names(model))
 
 
 @cache
