@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test browser-deps postgres-deps lint typecheck bench clean
+.PHONY: install demo test browser-deps postgres-deps bench-deps lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ browser-deps:
 postgres-deps:
 	@[ -n "$$AMO1C_TEST_PG" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; } || echo "postgresql-15 missing: postgres tests will be skipped"
 
+# Debian's wrk: the hot path benchmark's load generator (a C program, so it does not steal the CPU it measures).
+bench-deps:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || echo "wrk missing: the hot path benchmark will be skipped"
+
 # The suite on SQLite, then every test that uses a database again on PostgreSQL (with the `postgres` tests).
 test: $(STAMP) browser-deps postgres-deps
 	$(BIN)/ruff check backend tests benchmarks
@@ -40,7 +44,7 @@ test: $(STAMP) browser-deps postgres-deps
 	$(BIN)/pytest -m "not postgres"
 	AMO1C_TEST_DB=postgres $(BIN)/pytest
 
-bench: $(STAMP) postgres-deps
+bench: $(STAMP) postgres-deps bench-deps
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -86,11 +86,13 @@ def create_app(
                 domain = app.state.domain
                 jobs = [domain.automation.read_hints, domain.outbox.deliver_due, domain.automation.reconcile_due]
                 worker = asyncio.create_task(run_jobs(jobs if background else [], stop, wake=domain.wake))
+                sync_log.start()
                 try:
                     yield
                 finally:
                     stop.set()
                     await worker
+                    await sync_log.close()  # after the last request and the last background round
         finally:
             await db.close_database()
 

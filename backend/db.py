@@ -23,7 +23,7 @@ APP_LABEL = "models"
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The one Tortoise config dict for `database_url`, with the models app and its migrations."""
     return {
-        "connections": {"default": _normalize_url(database_url)},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             APP_LABEL: {
                 "models": [MODELS_MODULE],
@@ -42,6 +42,34 @@ def _normalize_url(database_url: str) -> str:
         if database_url.startswith(alias):
             return "postgres://" + database_url[len(alias) :]
     return database_url
+
+
+SQLITE_ENGINE = "backend.sqlite_reads"  # Tortoise's SQLite engine with a reader for the per-call path
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    url = _normalize_url(database_url)
+    if url.startswith("sqlite://"):
+        config = expand_db_url(url)
+        config["engine"] = SQLITE_ENGINE
+        return config
+    if not url.startswith("postgres://"):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = keep_session  # asyncpg's pool calls it instead of its own reset round trip
+    return config
+
+
+async def keep_session(connection: Any) -> None:
+    """What a pooled PostgreSQL connection needs before its next user, beyond the rollback of a transaction left
+    open that asyncpg's pool always does first: nothing.
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` after every
+    use — a round trip per query. amo1c leaves no session state on pooled connections (its advisory locks hold
+    connections of their own, store/locks.py; it sets no session variables, opens no cursor outside a transaction
+    and listens to nothing; tests/test_db.py keeps it so), so that round trip would buy nothing.
+    """
+    return None
 
 
 def is_postgres(database_url: str) -> bool:

@@ -127,6 +127,9 @@ class OneCBase(Model):
     # 1C asked to change the address or login (a BaseRequest holds the new values): nothing is sent to the base
     # and its calls are refused until an admin of the account decides.
     awaiting_change = fields.BooleanField(default=False, db_default=False)
+    # Grows with every change of the base's correspondence rows, whoever makes it (database triggers, migration
+    # 0011): a worker keeps the rows in memory and reads this with the base on every call to know they still hold.
+    mapping_version = fields.BigIntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

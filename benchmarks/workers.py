@@ -113,7 +113,7 @@ async def _drive(fake_url: str, served: ServeWorkers, load: Load) -> Measured:
     urls = served.urls
     limits = httpx.Limits(max_connections=load.concurrency * 2, max_keepalive_connections=load.concurrency * 2)
     async with httpx.AsyncClient(timeout=120, limits=limits) as http:
-        accounts = [await _install(http, fake_url, urls[n % len(urls)]) for n in range(load.accounts)]
+        accounts = [await install(http, fake_url, urls[n % len(urls)]) for n in range(load.accounts)]
 
         async def sync(url: str, account_id: int, id_1c: str) -> None:
             body = {"key": account_id, "id_base": "bench", "id_1c": id_1c, "name": f"Контакт {id_1c}"}
@@ -145,7 +145,7 @@ async def _drive(fake_url: str, served: ServeWorkers, load: Load) -> Measured:
     return Measured(load.entities / elapsed, calls, refused, 1000 * worker_cpu / load.entities, busy / max(total, 1))
 
 
-async def _install(http: httpx.AsyncClient, fake_url: str, worker_url: str) -> int:
+async def install(http: httpx.AsyncClient, fake_url: str, worker_url: str) -> int:
     """A new account of the fake, installed through amo1c's real /oauth/callback, with base "bench" linked."""
     subdomain = f"bench{next(_subdomains)}"
     created = (await http.post(f"{fake_url}/_fake/accounts", json={"subdomain": subdomain})).json()
@@ -185,6 +185,7 @@ def machine_cpu() -> tuple[int, int]:
 
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

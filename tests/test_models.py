@@ -26,7 +26,7 @@ from backend.models import (
 from backend.testing import postgres as pg
 from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 11  # 0011: the «Автоматизация» tab: intents by state, one trigger per place
+MIGRATIONS = 12  # 0012: the correspondence rows' version of a base, bumped by triggers
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from backend.settings import Settings
 from backend.sync.throttle import MAX_FAILURES
 from backend.testing import postgres as pg
 from backend.testing.workers import ServeWorkers
-from tests.factories import ADMIN_AUTH, BASE_AUTH, BASE_LOGIN, base_body, basic, widget_jwt
+from tests.factories import ADMIN_AUTH, BASE_AUTH, BASE_LOGIN, base_body, basic, field_values, widget_jwt
 
 pytestmark = pytest.mark.postgres
 
@@ -191,3 +191,20 @@ async def test_failed_logins_are_counted_across_workers_per_client_the_proxy_nam
             assert throttled.status_code == 429 and throttled.headers["retry-after"].isdigit()
             own = await http.post(f"{url}{path}", json=body, headers={"X-Forwarded-For": "198.51.100.7", **BASE_AUTH})
             assert own.status_code == 200, "the base's own 1C, at another address, is not locked out"
+
+
+async def test_a_correspondence_change_made_through_one_worker_is_used_by_the_other_at_once(cluster: Cluster) -> None:
+    """Issue 14: each worker keeps a base's correspondence rows in memory; the version it reads with the base on every
+    call makes a change through the other worker count from the next call on."""
+    fields = cluster.fake.account(cluster.account_id).custom_fields["contacts"]
+    field = next(field for field in fields if field.code == "POSITION")  # known to both workers' field caches
+    save, sync = cluster.urls
+    contact = {"id_1c": "mapped-1", "name": "Ольга", "Должность 1С": "Бухгалтер", "Роль 1С": "Главный бухгалтер"}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for onec_field, expected in (("Должность 1С", "Бухгалтер"), ("Роль 1С", "Главный бухгалтер")):
+            saved = await cluster.sync(http, save, "/sync/clients_contacts_save_fields", {f"p_{field.id}": onec_field})
+            assert saved.status_code == 200, saved.text
+            synced = await cluster.sync(http, sync, "/sync/clients_contacts", contact)
+            assert synced.status_code == 200, synced.text
+            account = cluster.fake.account(cluster.account_id)
+            assert field_values(account, "contacts", synced.json()["data"])["POSITION"] == [expected]

@@ -18,6 +18,7 @@ from backend.sync.records import EventName
 
 EMPTY_JSON: tuple[Any, ...] = (None, "", {}, [])  # a JSON field holding one of these is not given
 _DECLARED = "amo1c.field"
+_FIELDS: dict[type[Body], tuple[Field, ...]] = {}  # body_fields of each declaration, read on every call
 
 
 class Kind(StrEnum):
@@ -64,6 +65,7 @@ B = TypeVar("B", bound=Body)
 
 KEY = Field("key", Kind.ID, required=True)
 ID_BASE = Field("id_base", Kind.TEXT, required=True, max_length=100)
+ID_1C = Field("id_1c", Kind.TEXT, max_length=100)  # as the bodies of 2.3–2.6 declare it
 
 
 def declared(kind: Kind, *, required: bool = False, max_length: int = MAX_TEXT, description: str | None = None) -> Any:
@@ -71,9 +73,18 @@ def declared(kind: Kind, *, required: bool = False, max_length: int = MAX_TEXT, 
     return dataclasses.field(metadata={_DECLARED: Field("", kind, required, max_length, description)})
 
 
-def body_fields(body: type[Body]) -> list[Field]:
-    """The declared fields of a body, in the order they are read."""
-    return [dataclasses.replace(item.metadata[_DECLARED], name=item.name) for item in dataclasses.fields(body)]
+def body_fields(body: type[Body]) -> tuple[Field, ...]:
+    """The declared fields of a body, in the order they are read (worked out once per declaration)."""
+    fields = _FIELDS.get(body)
+    if fields is None:
+        fields = tuple(_declared_field(item) for item in dataclasses.fields(body))
+        _FIELDS[body] = fields
+    return fields
+
+
+def _declared_field(item: dataclasses.Field[Any]) -> Field:
+    declaration: Field = item.metadata[_DECLARED]
+    return dataclasses.replace(declaration, name=item.name)
 
 
 def read_body(body: type[B], payload: Payload) -> B:

@@ -12,14 +12,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.api.auth import basic_credentials
-from backend.api.body import ID_BASE, KEY, read_field
+from backend.api.body import ID_1C, ID_BASE, KEY, read_field
 from backend.api.envelope import error_response, success
 from backend.api.inputs import Payload, check_text, read_json_object
 from backend.sync.access import admit_base, admit_operator
 from backend.sync.bases import mark_seen
 from backend.sync.credentials import Credentials
 from backend.sync.domain import Domain
-from backend.sync.errors import AuthenticationRequired, TooManyAttempts
+from backend.sync.errors import AuthenticationRequired, InvalidInput, TooManyAttempts
 from backend.sync.log import LogRecord
 from backend.sync.operations import Operation
 from backend.sync.records import Account, Base, Direction
@@ -87,6 +87,16 @@ async def answer_logged(
     return response
 
 
+def named_1c_object(payload: Payload) -> str | None:
+    """The 1C id a call names (`id_1c`, read as every body declares it), or None — also when it is not one: the
+    handler refuses it then, after the caller was admitted."""
+    try:
+        value: str | None = read_field(payload, ID_1C)
+    except InvalidInput:
+        return None
+    return value
+
+
 def client_address(request: Request) -> str:
     """The caller's address: the peer, or the client a trusted proxy names (uvicorn's proxy headers handling,
     FORWARDED_ALLOW_IPS, rewrites the peer from X-Forwarded-For)."""
@@ -120,21 +130,26 @@ def sync_endpoint(
             id_base: str = read_field(payload, ID_BASE)
             log.id_base = id_base
             workspace = services.workspace(account_id)
-            account = await workspace.active_account()
             credentials = basic_credentials(request)
             settings = services.settings
-            if auth == "admin":
-                await admit_operator(settings.admin_user, settings.admin_password, credentials, client=client)
             base = None
-            if needs_base:
-                base = await admit_base(
-                    account,
+            if needs_base and auth == "base":  # every call of a base: account, base, caller and links in one query
+                base = await workspace.admit(
                     id_base,
-                    services.secrets,
                     credentials,
                     client=client,
-                    check_credentials=auth == "base" and settings.sync_auth == "basic",
+                    check_credentials=settings.sync_auth == "basic",
+                    id_1c=named_1c_object(payload),
                 )
+                account = await workspace.account()
+            else:
+                account = await workspace.active_account()
+                if auth == "admin":
+                    await admit_operator(settings.admin_user, settings.admin_password, credentials, client=client)
+                if needs_base:
+                    base = await admit_base(
+                        account, id_base, services.secrets, credentials, client=client, check_credentials=False
+                    )
             log.summary = payload.data
             check_text(payload)
             if base is not None:

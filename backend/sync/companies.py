@@ -76,7 +76,7 @@ async def prepare_company(
     inn = inn_digits(data.inn)
     if inn is not None and inn_field is not None:
         values.put(inn_field, inn, "inn")
-    collected = await collect(base, MappingKind.COMPANY, data.raw)
+    collected = await collect(directory, base, MappingKind.COMPANY, data.raw)
     for field_id, value in collected.values.items():
         values.put(field_id, value, collected.keys[field_id])
     custom = await checked(amo, directory, "companies", values)

@@ -105,7 +105,7 @@ async def prepare_contact(
 ) -> tuple[dict[int, FieldValue | None], str]:
     """The custom values 1C sent, checked against the account, and the digest of everything the call writes;
     raises InvalidInput or AmoCRMError."""
-    custom = await checked(amo, directory, "contacts", await collect(base, MappingKind.CONTACT, data.raw))
+    custom = await checked(amo, directory, "contacts", await collect(directory, base, MappingKind.CONTACT, data.raw))
     await check_user(amo, directory, data.responsible_user_id)
     channels = fingerprint(sorted(phone_digits(p) for p in data.phones), sorted(data.emails))
     return custom, channels[CHANNELS] + fingerprint(data.name, data.responsible_user_id, sorted(custom.items()))[:32]

@@ -27,9 +27,7 @@ def credentials_match(holder: OneCBase | BaseRequest, secrets: SecretBox, presen
     if presented is None:
         return False
     login_ok = hmac.compare_digest(presented.login.encode("utf-8"), holder.param1.encode("utf-8"))
-    password_ok = hmac.compare_digest(
-        presented.password.encode("utf-8"), secrets.decrypt(holder.param2_enc).encode("utf-8")
-    )
+    password_ok = secrets.matches(holder.param2_enc, presented.password)
     return login_ok and password_ok
 
 

@@ -1,18 +1,24 @@
-"""Each account's custom fields and users, cached; which field holds what 1C sends (rows first, then names)."""
+"""Each account's custom fields and users, and each base's correspondence rows, cached; which field holds what 1C
+sends (rows first, then names)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from backend.amocrm import AmoCRMClient, AmoCRMRejected, CustomField, User
-from backend.models import MappingKind, OneCBase
+from backend.models import FieldMapping, MappingKind, OneCBase
 from backend.sync.mapping import enabled_rows
 
 logger = logging.getLogger("amo1c.fields")
 
 FIELDS_TTL = 600.0  # seconds a cached list of an account's custom fields is trusted
+CACHED_TABLES = 2000  # bases whose correspondence rows a worker keeps (the least recently used go first)
 AmoEntity = Literal["contacts", "companies", "leads"]
 ENTITY_OF_KIND: dict[MappingKind, AmoEntity] = {  # the amoCRM entity whose fields a correspondence table maps
     MappingKind.CONTACT: "contacts",
@@ -32,13 +38,44 @@ WELL_KNOWN = {
 ID_FIELD_NAME = "ID 1С"
 
 
-class FieldDirectory:
-    """Caches each account's custom field lists for a while, so finding a field costs no call most of the time."""
+@dataclass
+class _Tables:
+    """A base's enabled correspondence rows by entity, read while its version (and creation time) was `stamp`."""
 
-    def __init__(self, clock: Any = time.monotonic) -> None:
+    stamp: tuple[datetime, int]
+    rows: dict[MappingKind, tuple[FieldMapping, ...]] = dataclasses.field(default_factory=dict)
+
+
+class FieldDirectory:
+    """Caches each account's custom field lists for a while, so finding a field costs no call most of the time, and
+    each base's correspondence rows until they change."""
+
+    def __init__(self, clock: Any = time.monotonic, *, cached_tables: int = CACHED_TABLES) -> None:
         self._clock = clock
         self._cache: dict[tuple[int, str], tuple[float, list[CustomField]]] = {}
         self._users: dict[tuple[int, str], tuple[float, list[User]]] = {}
+        self._tables: OrderedDict[int, _Tables] = OrderedDict()
+        self._cached_tables = cached_tables
+
+    async def rows(self, base: OneCBase, kind: MappingKind) -> tuple[FieldMapping, ...]:
+        """The base's enabled correspondence rows of `kind` (mapping.enabled_rows), read from the database only when
+        the base's `mapping_version` differs from the one they were read under.
+
+        The version is read with the base itself (a column its triggers bump in the transaction that changes any row
+        of it), so whichever worker changed the rows, the next call of every worker reads them again: rows kept under
+        a version were read after it was committed, so they are never older than what the call saw.
+        """
+        stamp = (base.created_at, base.mapping_version)  # created_at: SQLite may give a new base a deleted one's id
+        tables = self._tables.get(base.id)
+        if tables is None or tables.stamp != stamp:
+            tables = self._tables[base.id] = _Tables(stamp)
+        self._tables.move_to_end(base.id)
+        while len(self._tables) > self._cached_tables:
+            self._tables.popitem(last=False)
+        rows = tables.rows.get(kind)
+        if rows is None:
+            rows = tables.rows[kind] = tuple(await enabled_rows(base, kind))
+        return rows
 
     async def fields(self, amo: AmoCRMClient, entity: AmoEntity) -> list[CustomField]:
         """The account's custom fields of `entity` (cached for FIELDS_TTL seconds); raises AmoCRMError."""
@@ -77,7 +114,7 @@ class FieldDirectory:
     ) -> int | None:
         """The amoCRM field id for `meaning` ("inn", "order_number", "link"), or None when the account has none."""
         names = WELL_KNOWN[meaning]
-        for row in await enabled_rows(base, kind):
+        for row in await self.rows(base, kind):
             if row.onec_field.strip().lower() in (meaning, *names):
                 return int(row.amo_field_id)
         for field in await self.fields(amo, entity):

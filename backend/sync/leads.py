@@ -56,7 +56,7 @@ async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directo
             field_id = await directory.field_for(amo, base, MappingKind.LEAD, "leads", meaning)
             if field_id is not None:
                 values.put(field_id, value, meaning)
-    collected = await collect(base, MappingKind.LEAD, data.raw)
+    collected = await collect(directory, base, MappingKind.LEAD, data.raw)
     for field_id, text in collected.values.items():
         values.put(field_id, text, collected.keys[field_id])
     custom = await checked(amo, directory, "leads", values)

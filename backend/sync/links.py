@@ -13,14 +13,18 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from backend.models import EntityKind, EntityLink, OneCBase
 from backend.sync.errors import Conflict
+from backend.sync.statements import Statement, columns, instance
 
 STALE_CLAIM = timedelta(minutes=2)  # longer than any owner's amoCRM calls with their retries
 WAIT_FOR_OWNER = 25.0  # seconds a concurrent call waits for the owner's result before answering 409
@@ -50,7 +54,7 @@ async def claim(base: OneCBase, kind: EntityKind, id_1c: str, *, wait: float = W
     """The link of (base, kind, id_1c), claiming it when no entity is known yet; raises Conflict after `wait`."""
     deadline = time.monotonic() + wait
     while True:
-        link = await EntityLink.get_or_none(base_id=base.id, kind=kind, id_1c=id_1c)
+        link = await _read_link(base, kind, id_1c)
         if link is None:
             try:
                 return Claim(await EntityLink.create(base_id=base.id, kind=kind, id_1c=id_1c), True, False)
@@ -69,6 +73,44 @@ async def claim(base: OneCBase, kind: EntityKind, id_1c: str, *, wait: float = W
         if time.monotonic() >= deadline:
             raise Conflict(f"объект 1С {id_1c} сейчас синхронизируется другим запросом; повторите запрос позже")
         await asyncio.sleep(POLL_INTERVAL)
+
+
+@cache
+def _link_statement() -> Statement:
+    # $1 base, $2 kind, $3 id_1c: the unique link row of a 1C object (every call about a known object reads it)
+    return Statement(
+        f'SELECT {columns(EntityLink, "l")} FROM "entity_link" l '
+        'WHERE l."base_id" = $1 AND l."kind" = $2 AND l."id_1c" = $3'
+    )
+
+
+@dataclass(frozen=True)
+class _ReadWithBase:
+    """The link rows of one 1C id, read in the very query that found the call's base (sync.access.admit_call)."""
+
+    base: OneCBase
+    id_1c: str
+    links: dict[EntityKind, EntityLink]  # a kind without a row is absent
+
+
+_read_with_base: ContextVar[_ReadWithBase | None] = ContextVar("amo1c_links_read_with_base", default=None)
+
+
+def read_with_base(base: OneCBase | None, id_1c: str | None, found: Iterable[EntityLink]) -> None:
+    """Remember the links of `id_1c` read together with this call's `base` (None: nothing was), so the call's claim
+    of that object needs no query of its own. Only a claim given that very base instance uses them, once: another
+    call, or a second look in the same call, reads the table again."""
+    known = _ReadWithBase(base, id_1c, {EntityKind(link.kind): link for link in found}) if base and id_1c else None
+    _read_with_base.set(known)
+
+
+async def _read_link(base: OneCBase, kind: EntityKind, id_1c: str) -> EntityLink | None:
+    known = _read_with_base.get()
+    if known is not None and known.base is base and known.id_1c == id_1c:
+        _read_with_base.set(None)
+        return known.links.get(EntityKind(kind))
+    rows = await _link_statement().rows(base.id, EntityKind(kind).value, id_1c)
+    return instance(EntityLink, rows[0]) if rows else None
 
 
 async def settle(link: EntityLink, amo_id: int, digest: str, link_url: str | None) -> None:

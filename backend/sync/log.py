@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from tortoise.expressions import F
 
 from backend.models import Direction, Outcome, RefusedCalls, SyncLogEntry
 from backend.redaction import redact
+from backend.sync.log_buffer import LogBuffer
+from backend.sync.statements import Statement
 
 logger = logging.getLogger("amo1c.synclog")
 
@@ -25,6 +28,8 @@ MAX_ITEMS = 30
 MAX_DEPTH = 4
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 PRUNE_EVERY = 200  # writes between two prunes in one process
+BUFFER_CAPACITY = 1000  # entries waiting to be stored at most; a call finding it full stores them itself
+FLUSH_INTERVAL = 0.2  # seconds an entry waits in the buffer at most
 # A summary key no 1C body has: the path of a call served as another operation (an order on 2.4's path)
 RECEIVED_AT = "amo1c: получено по адресу"
 
@@ -113,34 +118,70 @@ def received_at(summary: Any) -> str | None:
     return path if isinstance(path, str) else None
 
 
-class SyncLog:
-    """Writes sync log entries and prunes those older than the retention period; never raises."""
+@dataclass(frozen=True)
+class _Finished:
+    """A call's record as it ended, waiting in the buffer to be stored."""
 
-    def __init__(self, retention: timedelta) -> None:
+    record: LogRecord
+    status: int | None
+    error: str | None
+    duration_ms: int
+    created_at: datetime
+
+
+class SyncLog:
+    """Writes sync log entries and prunes those older than the retention period; never raises.
+
+    Between `start()` and `close()` (the app's lifespan) entries wait in a bounded buffer and are stored together,
+    in one statement, at most FLUSH_INTERVAL seconds after the first of them ended; a call that finds the buffer
+    full stores it itself before it answers. Before `start()` every entry is stored at once.
+    """
+
+    def __init__(
+        self, retention: timedelta, *, capacity: int = BUFFER_CAPACITY, interval: float = FLUSH_INTERVAL
+    ) -> None:
         self.retention = retention
         self._writes = 0
+        self._buffer: LogBuffer[_Finished] = LogBuffer(self._store, capacity=capacity, interval=interval)
+
+    def start(self) -> None:
+        """Gather entries and store them in batches from now on (in the running event loop)."""
+        self._buffer.start()
+
+    async def close(self) -> None:
+        """Store every waiting entry and go back to storing each at once; raises nothing."""
+        await self._buffer.close()
+
+    async def flush(self) -> None:
+        """Store every waiting entry now (a page about to list the log shows this worker's latest calls)."""
+        await self._buffer.flush()
 
     async def write(self, record: LogRecord, *, status: int | None, error: str | None, duration_ms: int) -> None:
-        """Store one entry; a failure to log is itself logged and swallowed, never failing the call."""
+        """Store one entry (now, or with the next batch); a failure to store is itself logged and swallowed, never
+        failing the call."""
+        await self._buffer.add(_Finished(record, status, error, duration_ms, datetime.now(UTC)))
+
+    async def _store(self, finished: list[_Finished]) -> None:
+        rows = []
+        for item in finished:
+            try:
+                rows.append(_row(item))
+            except Exception:
+                logger.exception("could not write a sync log entry for %s", item.record.operation)
         try:
-            await SyncLogEntry.create(
-                account_id=record.account_id,
-                id_base=_column(record.id_base, 100),
-                direction=record.direction,
-                operation=_column(record.operation, 64) or "",
-                amo_id=record.amo_id,
-                id_1c=_column(record.id_1c, 100),
-                outcome=Outcome.OK if error is None else Outcome.ERROR,
-                http_status=status,
-                error=_column(None if error is None else masked_error(error), None),
-                duration_ms=duration_ms,
-                request_summary=record.stored_summary(),
-            )
-            self._writes += 1
-            if self._writes % PRUNE_EVERY == 1:
+            await _INSERT.run_many(rows)
+        except Exception:  # one entry the database refuses must not take the others with it
+            for row in rows:
+                try:
+                    await _INSERT.run_many([row])
+                except Exception:
+                    logger.exception("could not write a sync log entry for %s", row[4])
+        before, self._writes = self._writes, self._writes + len(rows)
+        if rows and (before == 0 or before // PRUNE_EVERY != self._writes // PRUNE_EVERY):
+            try:
                 await self.prune()
-        except Exception:
-            logger.exception("could not write a sync log entry for %s", record.operation)
+            except Exception:
+                logger.exception("could not prune the sync log")
 
     async def count_refused(self, record: LogRecord, *, status: int, error: str, client: str) -> None:
         """Count a refused unauthenticated call in its base's one entry of the hour, so a stranger's thousands of
@@ -186,3 +227,32 @@ class SyncLog:
         """Delete entries older than the retention period; returns how many."""
         cutoff = (now or datetime.now(UTC)) - self.retention
         return await SyncLogEntry.filter(created_at__lt=cutoff).delete()
+
+
+# The columns of a sync log entry in the order _row gives them (one prepared statement for every batch).
+_INSERT = Statement(
+    'INSERT INTO "sync_log" ("created_at", "account_id", "id_base", "direction", "operation", "amo_id", "id_1c", '
+    '"outcome", "http_status", "error", "duration_ms", "count", "request_summary") '
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)"
+)
+
+
+def _row(finished: _Finished) -> tuple[Any, ...]:
+    """The values of a finished call's entry, its text clipped to the columns and its secrets masked; raises
+    TypeError (ValueError) for a summary that is not JSON."""
+    record, error = finished.record, finished.error
+    summary = record.stored_summary()
+    return (
+        finished.created_at,
+        record.account_id,
+        _column(record.id_base, 100),
+        Direction(record.direction).value,
+        _column(record.operation, 64) or "",
+        record.amo_id,
+        _column(record.id_1c, 100),
+        (Outcome.OK if error is None else Outcome.ERROR).value,
+        finished.status,
+        _column(None if error is None else masked_error(error), None),
+        finished.duration_ms,
+        None if summary is None else json.dumps(summary, ensure_ascii=False, separators=(",", ":")),
+    )

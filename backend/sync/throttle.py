@@ -32,10 +32,14 @@ OPERATOR_SCOPE = "operator"
 
 async def check_attempt(scope: str, client: str, now: datetime | None = None) -> None:
     """Raise TooManyAttempts when `client` failed MAX_FAILURES times for `scope` in the current window."""
-    now = now or datetime.now(UTC)
-    row = await LoginThrottle.get_or_none(scope=scope, client=client[:64])
+    refuse_if_throttled(await LoginThrottle.get_or_none(scope=scope, client=client[:64]), client, now)
+
+
+def refuse_if_throttled(row: LoginThrottle | None, client: str, now: datetime | None = None) -> None:
+    """Raise TooManyAttempts when `row` (the client's failures for a scope, read by the caller) still refuses it."""
     if row is None or row.failures < MAX_FAILURES:
         return
+    now = now or datetime.now(UTC)
     ends = row.window_start + WINDOW
     if ends <= now:
         return

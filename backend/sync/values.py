@@ -16,7 +16,7 @@ from backend.amocrm import AmoCRMClient, CustomField, FieldValue
 from backend.models import MappingKind, OneCBase
 from backend.sync.directory import ENTITY_OF_KIND, AmoEntity, FieldDirectory
 from backend.sync.errors import InvalidInput
-from backend.sync.mapping import MappingRow, enabled_rows
+from backend.sync.mapping import MappingRow
 from backend.sync.numbers import read_decimal
 
 NUMERIC = frozenset({"numeric", "price", "monetary"})
@@ -41,10 +41,13 @@ class CustomValues:
         self.keys[field_id] = key
 
 
-async def collect(base: OneCBase, kind: MappingKind, data: Mapping[str, Any]) -> CustomValues:
-    """The values 1C sent for custom fields: under the 1C names of enabled correspondence rows, then `p_<id>` keys."""
+async def collect(
+    directory: FieldDirectory, base: OneCBase, kind: MappingKind, data: Mapping[str, Any]
+) -> CustomValues:
+    """The values 1C sent for custom fields: under the 1C names of enabled correspondence rows (the directory's
+    cache of them), then `p_<id>` keys."""
     collected = CustomValues()
-    for row in await enabled_rows(base, kind):
+    for row in await directory.rows(base, kind):
         if row.onec_field in data and data[row.onec_field] not in (None, ""):
             collected.put(int(row.amo_field_id), _text(data[row.onec_field]), row.onec_field)
     for key, value in data.items():

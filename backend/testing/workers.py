@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -24,16 +24,20 @@ class ServeWorkers:
 
     A context manager: entering starts them all and waits until each answers GET /healthz, leaving terminates
     them (SIGTERM, then SIGKILL after a grace period). Their output goes to files in a temporary directory.
+    With `cpus` (Linux) every worker runs only on those CPUs, so a benchmark can keep its load generator off them.
     Raises WorkerStartError.
     """
 
-    def __init__(self, count: int, env: Mapping[str, str], *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, count: int, env: Mapping[str, str], *, host: str = "127.0.0.1", cpus: set[int] | None = None
+    ) -> None:
         if count < 1:
             raise ValueError("count must be at least 1")
         self._count = count
         self._env = {key: value for key, value in os.environ.items() if not key.startswith("AMO1C_")}
         self._env.update(env)
         self._host = host
+        self._cpus = cpus
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._processes: list[subprocess.Popen[bytes]] = []
         self.urls: list[str] = []
@@ -51,6 +55,7 @@ class ServeWorkers:
                         cwd=self._dir.name,
                         stdout=output,
                         stderr=subprocess.STDOUT,
+                        preexec_fn=None if self._cpus is None else _pinned(self._cpus),
                     )
                 )
             self.urls.append(f"http://{self._host}:{port}")
@@ -121,6 +126,11 @@ class ServeWorkers:
 
     def _tail(self, index: int) -> str:
         return " | ".join(self.output(index).strip().splitlines()[-8:]) or "no output"
+
+
+def _pinned(cpus: set[int]) -> Callable[[], None]:
+    """What a child runs before its program so that it (and every thread it starts) stays on `cpus`."""
+    return lambda: os.sched_setaffinity(0, cpus)
 
 
 def _free_port(host: str) -> int:

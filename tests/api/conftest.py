@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from backend.fakes.amocrm import Account as FakeAccount
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.models import Account
 from backend.settings import Settings
-from tests.factories import BASE_AUTH, install_account, link_base
+from tests.factories import BASE_AUTH, install_account, link_base, stored_log
 
 
 @dataclass
@@ -23,6 +24,7 @@ class World:
     client: httpx.AsyncClient
     account: Account
     settings: Settings
+    app: Starlette
 
     @property
     def fake_account(self) -> FakeAccount:
@@ -33,6 +35,10 @@ class World:
         headers = kwargs.pop("headers", BASE_AUTH)
         return await self.client.post(path, json=body, headers=headers)  # type: ignore[arg-type]
 
+    async def stored_log(self) -> None:
+        """Store the sync log entries amo1c still holds in its buffer (it stores them within 200 ms)."""
+        await stored_log(self.app)
+
     def api_calls(self) -> int:
         """How many amoCRM API requests the fake has seen so far (OAuth not counted)."""
         return sum(1 for record in self.fake.requests if record.path.startswith("/api/"))
@@ -42,8 +48,10 @@ WorldFactory = Callable[..., Awaitable[World]]
 
 
 @pytest.fixture
-async def world(settings: Settings, fake_amocrm: FakeAmoCRM, amo_client: httpx.AsyncClient) -> World:
+async def world(
+    settings: Settings, fake_amocrm: FakeAmoCRM, amo_app: Starlette, amo_client: httpx.AsyncClient
+) -> World:
     """amo1c over the fake amoCRM with one installed account and base "trade" linked."""
     account = await install_account(fake_amocrm, settings)
     await link_base(amo_client, account.id)
-    return World(fake_amocrm, amo_client, account, settings)
+    return World(fake_amocrm, amo_client, account, settings, amo_app)

@@ -62,7 +62,7 @@ async def limited_world(settings: Settings, clock: ManualClock) -> AsyncIterator
     async with amo1c_over_fakes(settings, fake, budget=budget) as app, client_of(app) as client:
         account = await install_account(fake, settings)
         await link_base(client, account.id)
-        yield World(fake, client, account, settings)
+        yield World(fake, client, account, settings, app)
 
 
 async def test_thirty_new_contacts_in_a_row_see_no_429_and_keep_to_the_budget(

@@ -216,6 +216,7 @@ async def test_password_is_stored_encrypted_and_never_logged(world: World) -> No
     request = await BaseRequest.get(account_id=world.account.id, id_base="склад")
     assert secret not in request.param2_enc and request.param2_enc != secret
     assert SecretBox(world.settings.secret_key).decrypt(request.param2_enc) == secret
+    await world.stored_log()
     entries = await SyncLogEntry.filter(operation="base").all()
     assert len(entries) >= 3
     for entry in entries:

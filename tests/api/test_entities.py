@@ -112,6 +112,7 @@ async def test_amocrm_echoing_our_bearer_token_reaches_neither_1c_nor_the_sync_l
     with caplog.at_level(logging.INFO):
         failed = await world.post("/sync/clients_contacts", contact_body(world, phone=None, email="echo@mail.ru"))
     assert failed.status_code == 502 and "Bearer ***" in failed.json()["error"]
+    await world.stored_log()
     entry = await SyncLogEntry.filter(operation="clients_contacts").order_by("-id").first()
     assert entry is not None and entry.error is not None and "Bearer ***" in entry.error
     kept = [failed.text, entry.error, json.dumps(entry.request_summary), caplog.text]
@@ -164,6 +165,7 @@ async def test_lead_created_with_name_price_links_and_order_number(world: World)
 
 async def test_sync_log_records_calls_with_password_masked(world: World) -> None:
     await world.post("/sync/clients_contacts", contact_body(world))
+    await world.stored_log()
     entries = await SyncLogEntry.filter(operation="base").all()
     assert entries and entries[0].request_summary is not None
     assert entries[0].request_summary["param2"] == "***"

@@ -86,6 +86,7 @@ async def test_an_order_posted_to_the_misprinted_path_is_served_as_leads(world: 
     assert world.fake_account.companies == companies == {}
     again = await world.post("/sync/leads", order_body(world, budget="1 500,50", order_number="00007"))
     assert again.json()["data"] == deal_id and len(world.fake_account.leads) == 1
+    await world.stored_log()
     entry = await SyncLogEntry.filter(id_1c="order-7").order_by("id").first()
     assert entry is not None and entry.operation == "leads" and entry.amo_id == deal_id
     assert entry.request_summary[RECEIVED_AT] == "/sync/clients_companies"
@@ -123,6 +124,7 @@ async def test_a_company_body_on_its_own_path_still_makes_a_company(world: World
     response = await world.post("/sync/clients_companies", body(world, "/sync/clients_companies", id="", budget=None))
     assert response.status_code == 200, response.text
     assert set(world.fake_account.companies) == {response.json()["data"]} and world.fake_account.leads == {}
+    await world.stored_log()
     entry = await SyncLogEntry.get(operation="clients_companies")
     assert RECEIVED_AT not in entry.request_summary
 
@@ -130,5 +132,6 @@ async def test_a_company_body_on_its_own_path_still_makes_a_company(world: World
 async def test_a_key_named_like_amo1c_s_note_in_1c_s_own_body_is_not_stored(world: World) -> None:
     forged = body(world, "/sync/leads", **{RECEIVED_AT: "/sync/чужой"})
     assert (await world.post("/sync/leads", forged)).status_code == 200
+    await world.stored_log()
     entry = await SyncLogEntry.get(operation="leads")
     assert RECEIVED_AT not in entry.request_summary

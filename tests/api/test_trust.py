@@ -148,6 +148,7 @@ async def test_refused_calls_are_one_counted_entry_an_hour_without_the_strangers
     body = {"key": world.account.id, "id_base": "trade", "name": "тело чужого запроса", "phone": "+79120000000"}
     for _ in range(30):
         await world.post("/sync/clients_contacts", body, headers=STRANGER_AUTH)
+    await world.stored_log()
     entries = await SyncLogEntry.filter(account_id=world.account.id, id_base="trade").all()
     refused = [entry for entry in entries if entry.http_status in (401, 429)]
     assert len(refused) == 1 and refused[0].count == 30
@@ -160,6 +161,7 @@ async def test_an_unpaired_surrogate_is_a_400_naming_the_field_and_is_logged(wor
     response = await post_raw(world, "/sync/clients_contacts", body)
     assert response.status_code == 400, response.text
     assert '"name"' in response.json()["error"]
+    await world.stored_log()
     entry = await SyncLogEntry.filter(account_id=world.account.id, operation="clients_contacts").first()
     assert entry is not None and entry.http_status == 400 and entry.request_summary is not None
     assert entry.request_summary["name"] == "\ufffd Анна"

@@ -15,6 +15,7 @@ from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
 from backend.models import Account, Direction, EntityKind, EntityLink, Intent, IntentState, Outcome, SyncLogEntry
 from backend.settings import Settings
+from backend.sync.domain import Domain
 from backend.ui.tokens import UISession, UITokens
 from tests.conftest import amo1c_over_fakes, client_of
 from tests.factories import BASE_LOGIN, BASE_PASSWORD, install_account, link_base
@@ -33,6 +34,7 @@ class Cards:
     account: Account
     token: str
     settings: Settings
+    services: Domain
 
     def headers(self) -> dict[str, str]:
         return {"X-UI-Token": self.token, "HX-Request": "true"}
@@ -50,7 +52,7 @@ async def cards(settings: Settings, fake_amocrm: FakeAmoCRM) -> AsyncIterator[Ca
         account = await install_account(fake_amocrm, settings)
         await link_base(client, account.id, web_address=f"http://1c.test{HANDLER_PATH}")
         token = UITokens(settings.secret_key).issue(UISession(account.id, 7001, is_admin=False))
-        yield Cards(client, fake_amocrm, fake_onec, account, token, settings)
+        yield Cards(client, fake_amocrm, fake_onec, account, token, settings, app.state.domain)
 
 
 async def make_deal(cards: Cards, *, inn: str | None = "7701234567") -> int:
@@ -247,6 +249,7 @@ async def test_every_call_into_1c_is_in_the_sync_log_without_the_password(cards:
     cards.onec.fail_next(1, status=500, body="Ошибка модуля")
     await cards.client.get("/ui/cards/leads/9/documents?base=trade", headers=cards.headers())
     await cards.client.get("/ui/cards/leads/9/documents?base=trade", headers=cards.headers())
+    await cards.services.sync_log.flush()
     entries = await SyncLogEntry.filter(direction=Direction.TO_1C).order_by("id")
     assert [(entry.operation, entry.outcome, entry.http_status) for entry in entries] == [
         ("get_orders", Outcome.ERROR, 500),

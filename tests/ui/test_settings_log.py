@@ -80,6 +80,7 @@ async def test_entry_detail_shows_the_masked_request_and_the_whole_error(admin: 
                                            "param2": "секрет-в-запросе"})  # fmt: skip
     assert bad.status_code == 400
     admin.secrets.append("секрет-в-запросе")
+    await admin.services.sync_log.flush()
     entry = await SyncLogEntry.filter(operation="base", outcome=Outcome.ERROR).get()
     detail = await admin.get(f"/ui/settings/log/{entry.id}")
     assert detail.status_code == 200 and detail.text.lstrip().startswith("<tr")
@@ -94,6 +95,7 @@ async def test_entry_detail_shows_the_masked_request_and_the_whole_error(admin: 
 async def test_an_order_on_the_misprinted_path_is_logged_as_leads_saying_where_1c_sent_it(admin: Admin) -> None:
     refused = await sync(admin, "/sync/clients_companies", {"id_1c": "order-9", "budget": "-5"})
     assert refused.status_code == 400
+    await admin.services.sync_log.flush()
     entry = await SyncLogEntry.get(operation="leads")  # not "clients_companies": no such entry
     assert not await SyncLogEntry.filter(operation="clients_companies").exists()
     detail = html.unescape((await admin.get(f"/ui/settings/log/{entry.id}")).text)
@@ -118,11 +120,13 @@ async def test_a_failed_version_call_is_sent_again(admin: Admin) -> None:
     base = await admin.base()
     admin.onec.fail_next(1, status=503, body="Сервис временно недоступен")
     assert (await admin.post(f"/ui/settings/bases/{base.id}/check")).status_code == 502
+    await admin.services.sync_log.flush()
     failed = await SyncLogEntry.get(operation="get_handlers_version", outcome=Outcome.ERROR)
     detail = await admin.get(f"/ui/settings/log/{failed.id}")
     assert "Отправить в 1С повторно" in detail.text and "из текущих данных amoCRM" in detail.text
     resent = await admin.post(f"/ui/settings/log/{failed.id}/resend")
     assert resent.status_code == 200 and "версия обработчиков 2.3.1" in resent.text
+    await admin.services.sync_log.flush()
     assert await SyncLogEntry.filter(operation="get_handlers_version", outcome=Outcome.OK).count() == 1
 
 
@@ -149,6 +153,7 @@ async def test_credentials_1c_echoes_reach_no_page_no_sync_log_entry_and_no_serv
         check = await admin.post(f"/ui/settings/bases/{base.id}/check")
         assert admin.onec.requests[-1].auth_ok  # what 1C echoed is exactly the header amo1c sent
         assert check.status_code == 502 and "Authorization: Basic ***; пароль ***" in html.unescape(check.text)
+        await admin.services.sync_log.flush()
         entry = await SyncLogEntry.get(operation="get_handlers_version", outcome=Outcome.ERROR)
         stored = f"{entry.error} {json.dumps(entry.request_summary, ensure_ascii=False)}"
         assert credential not in stored and BASE_PASSWORD not in stored and "Basic ***" in stored
@@ -181,6 +186,7 @@ async def test_a_failed_counterparty_call_is_rebuilt_and_sent_again(admin: Admin
         f"/ui/cards/contacts/{contact_id}/counterparty", data={"base": "trade"}, headers=admin.htmx()
     )
     assert press.status_code == 502
+    await admin.services.sync_log.flush()
     failed = await SyncLogEntry.get(operation="new_lead", outcome=Outcome.ERROR)
     assert failed.amo_id == contact_id
     confirm = await admin.get(f"/ui/settings/log/{failed.id}")
@@ -196,6 +202,7 @@ async def test_a_failed_counterparty_call_is_rebuilt_and_sent_again(admin: Admin
 async def test_what_cannot_be_sent_again(admin: Admin) -> None:
     base = await admin.base()
     assert (await admin.post(f"/ui/settings/bases/{base.id}/check")).status_code == 200
+    await admin.services.sync_log.flush()
     ok = await SyncLogEntry.get(operation="get_handlers_version")
     assert (await admin.post(f"/ui/settings/log/{ok.id}/resend")).status_code == 409
     no_id = await SyncLogEntry.create(

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from backend.amocrm import AmoCRMClient
 from backend.models import Account, OneCBase
 from backend.onec import BaseClient
+from backend.sync.access import admit_call
 from backend.sync.accounts import get_active_account
+from backend.sync.credentials import Credentials
 from backend.sync.directory import FieldDirectory
 from backend.sync.errors import NotFound
 from backend.sync.numbers import id_of
@@ -93,6 +95,29 @@ class Workspace:
         UnknownAccount or AccessDenied."""
         self._account = await get_active_account(self.account_id)
         return self._account
+
+    async def admit(
+        self,
+        id_base: str,
+        presented: Credentials | None,
+        *,
+        client: str,
+        check_credentials: bool,
+        id_1c: str | None = None,
+    ) -> OneCBase:
+        """The approved base a sync call names, with the active account (kept for the call), its caller checked when
+        `check_credentials`, and the links of the 1C object `id_1c` read on the way (sync.access.admit_call); raises
+        UnknownAccount, AccessDenied, TooManyAttempts, AuthenticationRequired, AwaitingApproval."""
+        self._account, base = await admit_call(
+            self.account_id,
+            id_base,
+            self.domain.secrets,
+            presented,
+            client=client,
+            check_credentials=check_credentials,
+            id_1c=id_1c,
+        )
+        return base
 
     async def amo(self) -> AmoCRMClient:
         """The account's amoCRM client; raises NotFound."""

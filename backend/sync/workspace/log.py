@@ -18,7 +18,9 @@ class Log:
         self.workspace = workspace
 
     async def page(self, filters: LogFilter, before: int | None = None) -> LogPage:
-        """The newest entries the filters let through, older than `before` when given."""
+        """The newest entries the filters let through, older than `before` when given (this worker's entries still
+        waiting in its buffer stored first, so an admin sees the calls that just ended)."""
+        await self.workspace.domain.sync_log.flush()
         return await log_page(self.workspace.account_id, filters, before)
 
     async def entry(self, entry_id: int) -> LoggedCall:
