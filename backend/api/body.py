@@ -66,6 +66,7 @@ B = TypeVar("B", bound=Body)
 KEY = Field("key", Kind.ID, required=True)
 ID_BASE = Field("id_base", Kind.TEXT, required=True, max_length=100)
 ID_1C = Field("id_1c", Kind.TEXT, max_length=100)  # as the bodies of 2.3–2.6 declare it
+ITEMS = Field("items", Kind.JSON, required=True)  # a batch's bodies of its single call (api/batch.py reads them)
 
 
 def declared(kind: Kind, *, required: bool = False, max_length: int = MAX_TEXT, description: str | None = None) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -12,9 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.api.auth import basic_credentials
-from backend.api.body import ID_1C, ID_BASE, KEY, read_field
+from backend.api.body import ID_1C, ID_BASE, ITEMS, KEY, read_field
 from backend.api.envelope import error_response, success
-from backend.api.inputs import Payload, check_text, read_json_object
+from backend.api.inputs import MAX_BATCH_BYTES, MAX_BODY_BYTES, Payload, check_text, read_json_object
 from backend.sync.access import admit_base, admit_operator
 from backend.sync.bases import mark_seen
 from backend.sync.credentials import Credentials
@@ -87,6 +87,16 @@ async def answer_logged(
     return response
 
 
+def batch_summary(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the sync log keeps of a batch's body: everything but its items, and how many there are."""
+    items = data.get(ITEMS.name)
+    return {**{key: value for key, value in data.items() if key != ITEMS.name}, ITEMS.name: _count(items)}
+
+
+def _count(items: Any) -> Any:
+    return len(items) if isinstance(items, list) else type(items).__name__
+
+
 def named_1c_object(payload: Payload) -> str | None:
     """The 1C id a call names (`id_1c`, read as every body declares it), or None — also when it is not one: the
     handler refuses it then, after the caller was admitted."""
@@ -103,19 +113,22 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else ""
 
 
-def sync_route(operation: Operation, handler: Handler, *, auth: Auth = "base", needs_base: bool = True) -> Route:
+def sync_route(
+    operation: Operation, handler: Handler, *, auth: Auth = "base", needs_base: bool = True, batch: bool = False
+) -> Route:
     """The route of a POST sync call at its operation's path, logged under its name (sync.operations lists both)."""
-    endpoint = sync_endpoint(operation.value, handler, auth=auth, needs_base=needs_base)
+    endpoint = sync_endpoint(operation.value, handler, auth=auth, needs_base=needs_base, batch=batch)
     return Route(operation.path, endpoint, methods=[operation.method])
 
 
 def sync_endpoint(
-    operation: str, handler: Handler, *, auth: Auth = "base", needs_base: bool = True
+    operation: str, handler: Handler, *, auth: Auth = "base", needs_base: bool = True, batch: bool = False
 ) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a handler of a POST sync call into a Starlette endpoint that always answers the envelope.
 
     The caller is checked before anything of the body beyond `key` and `id_base` is read or stored: a stranger's
-    call leaves no body in the sync log and learns nothing of the fields.
+    call leaves no body in the sync log and learns nothing of the fields. A `batch` body may be larger, its
+    `items` are checked by the handler one by one, and the sync log keeps their count instead of them.
     """
 
     async def endpoint(request: Request) -> Response:
@@ -124,7 +137,7 @@ def sync_endpoint(
         client = client_address(request)
 
         async def work() -> Result:
-            payload = await read_json_object(request)
+            payload = await read_json_object(request, MAX_BATCH_BYTES if batch else MAX_BODY_BYTES)
             account_id: int = read_field(payload, KEY)
             log.account_id = account_id
             id_base: str = read_field(payload, ID_BASE)
@@ -150,8 +163,8 @@ def sync_endpoint(
                     base = await admit_base(
                         account, id_base, services.secrets, credentials, client=client, check_credentials=False
                     )
-            log.summary = payload.data
-            check_text(payload)
+            log.summary = batch_summary(payload.data) if batch else payload.data
+            check_text(payload, skip=ITEMS.name if batch else None)
             if base is not None:
                 await mark_seen(base)
             call = SyncCall(services, payload, workspace, account, id_base, base, credentials, log, client)

@@ -20,6 +20,7 @@ from backend.sync.errors import InvalidInput
 from backend.sync.numbers import NotANumber, OutOfRange, read_decimal, read_integer
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_BATCH_BYTES = 8 * 1024 * 1024  # a batch carries up to 500 bodies of a single call
 MAX_TEXT = 2000  # the longest text field unless its declaration says otherwise
 MAX_DEPTH = 32  # 1C's bodies are flat; deeper nesting is an error, and unbounded depth exhausts the stack later
 MAX_ID = 2**63 - 1
@@ -27,18 +28,18 @@ MAX_ID = 2**63 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-async def read_json_object(request: Request) -> Payload:
-    """Read and parse the body as a JSON object; raises BodyTooLarge or InvalidInput."""
+async def read_json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Payload:
+    """Read and parse the body (at most `max_bytes`) as a JSON object; raises BodyTooLarge or InvalidInput."""
     declared = request.headers.get("content-length")
     # isascii: "²".isdigit() holds, int("²") raises
-    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BodyTooLarge(f"тело запроса больше {MAX_BODY_BYTES} байт")
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        raise BodyTooLarge(f"тело запроса больше {max_bytes} байт")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BodyTooLarge(f"тело запроса больше {MAX_BODY_BYTES} байт")
+        if size > max_bytes:
+            raise BodyTooLarge(f"тело запроса больше {max_bytes} байт")
         chunks.append(chunk)
     return parse_json_object(b"".join(chunks), _declared_charset(request.headers.get("content-type", "")))
 
@@ -68,10 +69,13 @@ def parse_json_object(raw: bytes, charset: str = "utf-8") -> Payload:
     return Payload(value)
 
 
-def check_text(payload: Payload) -> None:
-    """Raise InvalidInput naming the first top-level field whose key or text, at any depth, holds a NUL character
-    (PostgreSQL cannot store one) or an unpaired UTF-16 surrogate (not text at all: it cannot be encoded)."""
+def check_text(payload: Payload, *, skip: str | None = None) -> None:
+    """Raise InvalidInput naming the first top-level field (but `skip`, checked by whoever reads it) whose key or
+    text, at any depth, holds a NUL character (PostgreSQL cannot store one) or an unpaired UTF-16 surrogate (not
+    text at all: it cannot be encoded)."""
     for key, value in payload.data.items():
+        if key == skip:
+            continue
         for item in _parts([key, value]):
             if isinstance(item, str) and (problem := _bad_character(item)) is not None:
                 raise InvalidInput(key, f'поле "{_printable(key)}" содержит {problem}: уберите его')

@@ -19,16 +19,34 @@ from backend.api.body import BaseRequest, Body
 from backend.api.entities import CompanyRequest, ContactRequest, LeadRequest
 from backend.api.events import EventRequest
 from backend.api.handlers import SetHandlersRequest
-from backend.api.schema import ERRORS, RESPONSES, Schema, error_responses, ref, request_schema, shared_schemas
+from backend.api.inputs import MAX_BATCH_BYTES
+from backend.api.schema import (
+    ERRORS,
+    RESPONSES,
+    Schema,
+    batch_schema,
+    error_responses,
+    ref,
+    request_schema,
+    shared_schemas,
+)
+from backend.sync.batch import MAX_ITEMS
 from backend.sync.domain import Domain
 from backend.sync.mapping import MAX_MAPPING_ROWS
-from backend.sync.operations import Operation
+from backend.sync.operations import BATCHES, Operation
 
 SyncAuth = Literal["basic", "none"]
 Access = Literal["base", "admin", "link"]
 
 OPENAPI_PATH = "/sync/openapi.json"
-COMPANY_OR_ORDER = (CompanyRequest, LeadRequest)  # what a body posted to 2.4's path may be (sync/misprint.py)
+COMPANY_OR_ORDER = (CompanyRequest, LeadRequest)
+# Each batch: the section of the single call, and the item's declaration
+BATCH_NAMES: dict[Operation, tuple[str, type[Body]]] = {
+    Operation.CLIENTS_CONTACTS_BATCH: ("2.3", ContactRequest),
+    Operation.CLIENTS_COMPANIES_BATCH: ("2.4", CompanyRequest),
+    Operation.LEADS_BATCH: ("2.5", LeadRequest),
+    Operation.PROCESS_EVENT_BATCH: ("2.6", EventRequest),
+}  # what a body posted to 2.4's path may be (sync/misprint.py)
 AMO_ID, NULL = ref("AmoIdResult"), {"type": "null"}
 
 
@@ -149,6 +167,22 @@ OPERATIONS = (
             (Operation.LEADS_SAVE_FIELDS, "сделок"),
         )
     ),
+    *(
+        Documented(
+            batch,
+            f"{BATCH_NAMES[batch][0]}: пакет до {MAX_ITEMS} / batch of up to {MAX_ITEMS} (not in the spec)",
+            f"Дополнение к ТЗ для первичной и ночной выгрузки: items — до {MAX_ITEMS} тел {BATCH_NAMES[batch][0]} "
+            "без key/id_base. data — ответ на каждый элемент в их порядке; ошибка одного элемента не мешает "
+            "остальным, статус 200, если пакет прочитан. Гарантии те же, что у одиночного вызова (повтор пакета "
+            "не создаёт дублей). Пустой items — 400, больше "
+            f"{MAX_ITEMS} — 413; тело до {MAX_BATCH_BYTES // 1024 // 1024} МиБ / the single call's guarantees, "
+            "one answer per item in order, one bad item never fails the others",
+            f"{BATCH_NAMES[batch][1].__name__}Batch",
+            ref("BatchResult"),
+            amocrm=True,
+        )
+        for batch in BATCHES
+    ),
     Documented(
         Operation.GET_ACTUAL_VERSION,
         "2.8 Актуальная версия обработчиков / latest handlers version",
@@ -265,6 +299,9 @@ def _request_schemas() -> dict[str, Schema]:
     """The schema of every body an operation reads, from its declaration, and of 2.4's company-or-order body."""
     declared = [operation.request for operation in OPERATIONS if not isinstance(operation.request, str)]
     schemas = {body.__name__: request_schema(body) for body in (*declared, *COMPANY_OR_ORDER)}
+    for _, body in BATCH_NAMES.values():
+        schemas[f"{body.__name__}Item"] = request_schema(body, item=True)
+        schemas[f"{body.__name__}Batch"] = batch_schema(f"{body.__name__}Item", MAX_ITEMS)
     schemas["CompanyOrOrderRequest"] = {
         "description": (
             "Компания (2.4) или заказ (2.5, адрес которого ТЗ печатает с ошибкой): заказ — тело с полями заказа "

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from backend.api import bases, entities, events, fields, handlers, openapi
+from backend.api import bases, batch, entities, events, fields, handlers, openapi
 from backend.api.envelope import failure
 
 PREFIXES = ("/sync/", "/update_handlers/")
@@ -15,7 +15,15 @@ PREFIXES = ("/sync/", "/update_handlers/")
 
 def sync_routes() -> list[BaseRoute]:
     """The sync API's routes, at the paths of spec section 2, and its OpenAPI description."""
-    return [*bases.routes, *entities.routes, *events.routes, *fields.routes, *handlers.routes, *openapi.routes]
+    return [
+        *bases.routes,
+        *entities.routes,
+        *events.routes,
+        *batch.routes,
+        *fields.routes,
+        *handlers.routes,
+        *openapi.routes,
+    ]
 
 
 def is_sync_path(path: str) -> bool:

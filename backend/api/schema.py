@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.api.body import EMPTY_JSON, ID_BASE, KEY, Body, Field, Kind, body_fields
+from backend.api.body import EMPTY_JSON, ID_BASE, ITEMS, KEY, Body, Field, Kind, body_fields
 from backend.api.inputs import MAX_BODY_BYTES, MAX_ID
 from backend.sync.bases import MAX_ADDRESS
 from backend.sync.mapping import MAX_MAPPING_ROWS
@@ -63,23 +63,45 @@ def ref(name: str) -> Schema:
     return {"$ref": SCHEMAS + name}
 
 
-def request_schema(body: type[Body]) -> Schema:
-    """The JSON schema of a body declaration: `key`, `id_base` and its declared fields (and, for a mapped body,
-    `p_<id>` values and any other key)."""
+def request_schema(body: type[Body], *, item: bool = False) -> Schema:
+    """The JSON schema of a body declaration: `key`, `id_base` (not in a batch's `item`) and its declared fields
+    (and, for a mapped body, `p_<id>` values and any other key)."""
     fields = body_fields(body)
     schema: Schema = {"type": "object"}
     if body.note is not None:
         schema["description"] = f"{body.note}. {MAPPED_NOTE}" if body.mapped else body.note
-    schema["required"] = [KEY.name, ID_BASE.name, *(field.name for field in fields if field.required)]
+    envelope = [] if item else [KEY, ID_BASE]
+    schema["required"] = [*(field.name for field in envelope), *(field.name for field in fields if field.required)]
     schema["properties"] = {
-        KEY.name: ref("AccountKey"),
-        ID_BASE.name: ref("BaseId"),
+        **({} if item else {KEY.name: ref("AccountKey"), ID_BASE.name: ref("BaseId")}),
         **{field.name: field_schema(field) for field in fields},
     }
     if body.mapped:
         schema["patternProperties"] = CUSTOM_VALUES
         schema["additionalProperties"] = True
     return schema
+
+
+def batch_schema(item: str, max_items: int) -> Schema:
+    """The JSON schema of a batch whose items are the bodies of the schema `item` without `key`/`id_base`."""
+    return {
+        "type": "object",
+        "required": [KEY.name, ID_BASE.name, ITEMS.name],
+        "properties": {
+            KEY.name: ref("AccountKey"),
+            ID_BASE.name: ref("BaseId"),
+            ITEMS.name: {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": max_items,
+                "description": (
+                    f"От 1 до {max_items} тел одиночного вызова без key/id_base (если указаны — те же, что у пакета) "
+                    f"/ 1 to {max_items} bodies of the single call"
+                ),
+                "items": ref(item),
+            },
+        },
+    }
 
 
 def field_schema(field: Field) -> Schema:
@@ -207,6 +229,29 @@ def shared_schemas() -> dict[str, Schema]:
                 "enabled": {"type": "boolean", "default": True},
             },
             "anyOf": [{"required": ["field"]}, {"required": ["onec_field"]}],
+        },
+        "BatchResult": {
+            "type": "array",
+            "description": "Ответ на каждый элемент пакета, в его порядке / one answer per item, in order",
+            "items": {
+                "type": "object",
+                "required": ["id_1c", "success", "data", "error"],
+                "additionalProperties": False,
+                "properties": {
+                    "id_1c": {"type": ["string", "null"], "description": "id_1c элемента / the item's id_1c"},
+                    "success": {"type": "boolean"},
+                    "data": {
+                        "type": ["integer", "null"],
+                        "minimum": 0,
+                        "maximum": MAX_ID,
+                        "description": "id сущности amoCRM, как ответ одиночного вызова / the amoCRM id",
+                    },
+                    "error": {
+                        "type": ["string", "null"],
+                        "description": "Почему элемент не записан (остальные записаны) / why this item failed",
+                    },
+                },
+            },
         },
         "AmoIdResult": {
             "type": "integer",

@@ -80,15 +80,22 @@ async def sync_parties(
         else None
     )
     batch: list[_Item] = []
+    seen: set[str] = set()
+    later: list[tuple[int, CounterpartyInput]] = []  # a 1C id met again: applied after the first, in order
     for position, item in enumerate(items):
         if isinstance(item, SyncError):
             results[position] = ItemResult(None, False, error=str(item))
         elif item.amo_id is not None or item.id_1c is None:
             results[position] = await _single(amo, base, directory, kind, item)
+        elif item.id_1c in seen:
+            later.append((position, item))
         else:
+            seen.add(item.id_1c)
             results[position] = await _enter(amo, base, directory, kind, item, position, inn_field, batch)
     if batch:
-        await _write(amo, base, directory, entity, batch, inn_field, results)
+        later += await _write(amo, base, directory, entity, batch, inn_field, results)
+    for position, item in sorted(later, key=lambda pair: pair[0]):
+        results[position] = await _single(amo, base, directory, kind, item)
     return [result or ItemResult(None, False, error="не обработан") for result in results]
 
 
@@ -143,13 +150,20 @@ async def _write(
     batch: list[_Item],
     inn_field: int | None,
     results: list[ItemResult | None],
-) -> None:
-    """Match the unlinked items, write updates and creates in chunks, settle or abandon every claim."""
+) -> list[tuple[int, CounterpartyInput]]:
+    """Match the unlinked items, write updates and creates in chunks, settle or abandon every claim. Answers the
+    items left to the single call's path: those that share a phone, e-mail or INN with an item before them that
+    nothing matched, so that, as one call after another, they find the entity that item creates."""
     kind_name = MappingKind.CONTACT if entity == "contacts" else MappingKind.COMPANY
     field_of_1c_id = await id_field(directory, amo, base, kind_name, entity)
     failed: dict[int, str] = {}
+    deferred: list[tuple[int, CounterpartyInput]] = []
     try:
         await _match(amo, entity, [item for item in batch if item.amo_id is None], inn_field, field_of_1c_id)
+        for item in _sharing(batch):
+            await links.abandon(item.claim)
+            batch.remove(item)
+            deferred.append((item.position, item.data))
         existing = await _existing(amo, entity, [item for item in batch if item.amo_id is not None])
         updates = [item for item in batch if item.amo_id is not None and item.amo_id in existing]
         creates = [item for item in batch if item.amo_id is None or item.amo_id not in existing]
@@ -167,6 +181,22 @@ async def _write(
         else:
             await links.settle(item.claim.link, item.amo_id, item.digest, item.data.link)
             results[item.position] = ItemResult(item.data.id_1c, True, data=item.amo_id)
+    return deferred
+
+
+def _sharing(batch: list[_Item]) -> list[_Item]:
+    """The unmatched items one of whose keys (but the 1C id) an earlier unmatched item of the batch has too."""
+    taken: set[str] = set()
+    sharing = []
+    for item in batch:
+        if item.amo_id is not None:
+            continue
+        keys = {key for key in item.keys if not key.startswith("id1c:")}
+        if keys & taken:
+            sharing.append(item)
+        else:
+            taken |= keys
+    return sharing
 
 
 async def _match(
@@ -247,8 +277,8 @@ async def _create(
         try:
             ids = await amo.create_parties(entity, [item.draft for item in chunk])
         except AmoCRMError as exc:
-            if not _ambiguous(exc):
-                raise
+            if not _ambiguous(exc) or field_of_1c_id is None:
+                raise  # without the field of 1C ids what was created cannot be told: the items fail, 1C repeats them
             # amoCRM may have created some or all: recognise them by their 1C id before anything is sent again
             await index.refresh(amo, entity, inn_field=inn_field, id_field=field_of_1c_id)
             found = await index.lookup(amo.account_id, entity, [f"id1c:{item.data.id_1c}" for item in chunk])

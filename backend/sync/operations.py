@@ -38,6 +38,11 @@ class Operation(StrEnum):
     GET_ACTUAL_VERSION = "get_actual_version"
     GET_ACTUAL_HANDLERS = "get_actual_handlers"
     SET_HANDLERS = "set_handlers"
+    # 1C's batches (an addition to the spec): up to 500 bodies of a single call, served at "<its path>/batch"
+    CLIENTS_CONTACTS_BATCH = "clients_contacts_batch"
+    CLIENTS_COMPANIES_BATCH = "clients_companies_batch"
+    LEADS_BATCH = "leads_batch"
+    PROCESS_EVENT_BATCH = "process_event_batch"
 
     @property
     def direction(self) -> Direction:
@@ -54,6 +59,8 @@ class Operation(StrEnum):
         """The sync API's path of this operation; raises ValueError for a call into 1C (it has none)."""
         if self in INTO_1C:
             raise ValueError(f"{self.value} is a call into 1C, not an endpoint of the sync API")
+        if (single := BATCHES.get(self)) is not None:
+            return f"{single.path}/batch"
         prefix = "/update_handlers/" if self in HANDLER_UPDATES else "/sync/"
         return f"{prefix}{self.value}"
 
@@ -69,6 +76,13 @@ INTO_1C = frozenset(
 )
 RESENDABLE = INTO_1C  # each is rebuilt from today's amoCRM data (sync.resend)
 HANDLER_UPDATES = frozenset({Operation.GET_ACTUAL_VERSION, Operation.GET_ACTUAL_HANDLERS, Operation.SET_HANDLERS})
+# Each batch and the single call whose bodies its items are
+BATCHES = {
+    Operation.CLIENTS_CONTACTS_BATCH: Operation.CLIENTS_CONTACTS,
+    Operation.CLIENTS_COMPANIES_BATCH: Operation.CLIENTS_COMPANIES,
+    Operation.LEADS_BATCH: Operation.LEADS,
+    Operation.PROCESS_EVENT_BATCH: Operation.PROCESS_EVENT,
+}
 FROM_1C = tuple(operation for operation in Operation if operation not in INTO_1C)
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backend.fakes.amocrm.control import JSON, ControlError, account_id_of, control_endpoint, int_value, optional_str
-from backend.fakes.amocrm.manager_actions import move_lead, touch_entity
+from backend.fakes.amocrm.manager_actions import add_entities, move_lead, touch_entity
 from backend.fakes.amocrm.responses import json_response
 from backend.fakes.amocrm.state import Entity
 from backend.fakes.amocrm.world import World
@@ -74,6 +74,14 @@ def hook_control_routes(world: World) -> list[Route]:
         )
         return json_response(_changed(entity), 200, JSON)
 
+    async def add(request: Request, body: dict[str, Any]) -> Response:
+        """POST /_fake/accounts/{id}/{entity}/import {items: [create bodies]} -> 201 {ids} (any number at once)."""
+        items = body.get("items")
+        if not isinstance(items, list):
+            raise ControlError("items must be an array of create bodies")
+        created = add_entities(world, account_id_of(request), str(request.path_params["entity"]), items)
+        return json_response({"ids": [entity.id for entity in created]}, 201, JSON)
+
     async def dp_hook(request: Request, body: dict[str, Any]) -> Response:
         """POST /_fake/accounts/{id}/leads/{lead_id}/dp_hook {url, settings?} -> 202 {delivery}."""
         url = optional_str(body.get("url"), "url")
@@ -115,6 +123,7 @@ def hook_control_routes(world: World) -> list[Route]:
         Route(f"{account_path}/leads/{{entity_id:int}}/status", control_endpoint(move), methods=["POST"]),
         Route(f"{account_path}/leads/{{entity_id:int}}/dp_hook", control_endpoint(dp_hook), methods=["POST"]),
         Route(f"{account_path}/{{entity}}/{{entity_id:int}}/touch", control_endpoint(touch), methods=["POST"]),
+        Route(f"{account_path}/{{entity}}/import", control_endpoint(add), methods=["POST"]),
         Route("/_fake/webhooks/drop_next", control_endpoint(drop_next), methods=["GET", "POST", "DELETE"]),
         Route("/_fake/webhooks/deliveries", control_endpoint(deliveries), methods=["GET", "DELETE"]),
     ]

@@ -1,4 +1,5 @@
-"""What a manager does in amoCRM's own interface, for tests and the demo: move a deal, edit a card.
+"""What a manager does in amoCRM's own interface, for tests, benchmarks and the demo: move a deal, edit a card, add
+cards (one by one or imported from a file).
 
 Each action stores the change as the API would (updated_at from the fake's wall clock, updated_by the manager)
 and raises the same webhooks.
@@ -6,9 +7,13 @@ and raises the same webhooks.
 
 from __future__ import annotations
 
-from backend.fakes.amocrm.state import SYSTEM_STATUS_IDS, Entity
+from collections.abc import Sequence
+from typing import Any
+
+from backend.fakes.amocrm.state import ENTITY_TYPES, SYSTEM_STATUS_IDS, Entity
 from backend.fakes.amocrm.webhooks import Touched
 from backend.fakes.amocrm.world import World
+from backend.fakes.amocrm.writes import apply_change, parse_batch
 
 
 def move_lead(
@@ -53,6 +58,21 @@ def touch_entity(
     _stamp(entity, world.now(), account.admin_id if user_id is None else user_id)
     world.hooks.announce(account, [Touched(entity, False, entity.status_id, entity.pipeline_id)])
     return entity
+
+
+def add_entities(
+    world: World, account_id: int, entity_type: str, items: Sequence[Any], user_id: int | None = None
+) -> list[Entity]:
+    """Add contacts, companies or leads given as the API's create bodies (any number: an import, not a request);
+    raises UnknownAccount, ValueError (bad type) or ValidationFailed, storing nothing then."""
+    if entity_type not in ENTITY_TYPES:
+        raise ValueError(f"entity must be one of {', '.join(ENTITY_TYPES)}")
+    account = world.account(account_id)
+    changes = parse_batch(account, entity_type, list(items), creating=True)
+    who, now = account.admin_id if user_id is None else user_id, world.now()
+    created = [apply_change(account, world.ids, entity_type, change, who, now) for change in changes]
+    world.hooks.announce(account, [Touched(entity, True, None, None) for entity in created])
+    return created
 
 
 def _stamp(entity: Entity, now: int, user_id: int) -> None:
