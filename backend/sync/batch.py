@@ -20,7 +20,7 @@ from typing import Literal, TypeVar
 
 from backend.amocrm import AmoCRMClient, Company, CompanyDraft, Contact, ContactDraft
 from backend.amocrm.errors import AmoCRMError, AmoCRMRejected, AmoCRMUnreachable
-from backend.models import EntityKind, MappingKind, OneCBase
+from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync import index, links
 from backend.sync.companies import company_unchanged, inn_digits, prepare_company, sync_company
 from backend.sync.contacts import CounterpartyInput, contact_draft, contact_unchanged, prepare_contact, sync_contact
@@ -79,7 +79,7 @@ async def sync_parties(
         if kind == EntityKind.COMPANY
         else None
     )
-    batch: list[_Item] = []
+    prepared: list[_Prepared] = []
     seen: set[str] = set()
     later: list[tuple[int, CounterpartyInput]] = []  # a 1C id met again: applied after the first, in order
     for position, item in enumerate(items):
@@ -91,7 +91,12 @@ async def sync_parties(
             later.append((position, item))
         else:
             seen.add(item.id_1c)
-            results[position] = await _enter(amo, base, directory, kind, item, position, inn_field, batch)
+            ready = await _prepare(amo, base, directory, kind, item, position, inn_field)
+            if isinstance(ready, ItemResult):
+                results[position] = ready
+            else:
+                prepared.append(ready)
+    batch = await _claim(base, kind, prepared, results) if prepared else []
     if batch:
         later += await _write(amo, base, directory, entity, batch, inn_field, results)
     for position, item in sorted(later, key=lambda pair: pair[0]):
@@ -111,7 +116,17 @@ async def _single(
     return ItemResult(item.id_1c, True, data=synced.amo_id)
 
 
-async def _enter(
+@dataclass
+class _Prepared:
+    """An item read and checked, before its link is claimed."""
+
+    position: int
+    data: CounterpartyInput
+    draft: Draft
+    digest: str
+
+
+async def _prepare(
     amo: AmoCRMClient,
     base: OneCBase,
     directory: FieldDirectory,
@@ -119,27 +134,42 @@ async def _enter(
     item: CounterpartyInput,
     position: int,
     inn_field: int | None,
-    batch: list[_Item],
-) -> ItemResult | None:
-    """Prepare an item and claim its link; its answer now when it is refused or unchanged, else None (it joins the
-    batch's writes)."""
-    assert item.id_1c is not None
+) -> _Prepared | ItemResult:
+    """What an item writes and its digest, or its answer when it is refused."""
     try:
         if kind == EntityKind.CONTACT:
             custom, digest = await prepare_contact(amo, base, item, directory)
             draft: Draft = contact_draft(item, custom, None)
         else:
             draft, digest = await prepare_company(amo, base, item, directory, inn_field)
-        claim = await links.claim(base, kind, item.id_1c, wait=0)
     except (SyncError, AmoCRMError) as exc:
         return ItemResult(item.id_1c, False, error=str(exc))
-    link = claim.link
-    if link.amo_id is not None and link.fingerprint == digest:
-        if item.link is not None and item.link != link.link:
-            await links.settle(link, int(link.amo_id), digest, item.link)
-        return ItemResult(item.id_1c, True, data=int(link.amo_id))
-    batch.append(_Item(position, item, draft, digest, claim, int(link.amo_id) if link.amo_id else None))
-    return None
+    return _Prepared(position, item, draft, digest)
+
+
+async def _claim(
+    base: OneCBase, kind: EntityKind, prepared: list[_Prepared], results: list[ItemResult | None]
+) -> list[_Item]:
+    """Claim the prepared items' links together; answer those another call holds and those unchanged since amo1c
+    last wrote them, and return the rest, which the batch writes."""
+    claims = await links.claim_all(base, kind, [item.data.id_1c or "" for item in prepared])
+    batch: list[_Item] = []
+    moved: list[tuple[EntityLink, int, str, str | None]] = []
+    for item in prepared:
+        claim = claims[item.data.id_1c or ""]
+        if isinstance(claim, SyncError):
+            results[item.position] = ItemResult(item.data.id_1c, False, error=str(claim))
+            continue
+        link = claim.link
+        if link.amo_id is not None and link.fingerprint == item.digest:
+            if item.data.link is not None and item.data.link != link.link:
+                moved.append((link, int(link.amo_id), item.digest, item.data.link))
+            results[item.position] = ItemResult(item.data.id_1c, True, data=int(link.amo_id))
+            continue
+        amo_id = int(link.amo_id) if link.amo_id is not None else None
+        batch.append(_Item(item.position, item.data, item.draft, item.digest, claim, amo_id))
+    await links.settle_all(moved)
+    return batch
 
 
 async def _write(
@@ -174,13 +204,16 @@ async def _write(
     except AmoCRMError as exc:  # the index or the reads failed: no item of the batch path was written
         for item in batch:
             failed.setdefault(item.position, str(exc))
+    settled: list[tuple[EntityLink, int, str, str | None]] = []
     for item in batch:
         if item.position in failed or item.amo_id is None:
             await links.abandon(item.claim)
-            results[item.position] = ItemResult(item.data.id_1c, False, error=failed.get(item.position, "не записан"))
+            error = failed.get(item.position, "не записан")
+            results[item.position] = ItemResult(item.data.id_1c, False, error=error)
         else:
-            await links.settle(item.claim.link, item.amo_id, item.digest, item.data.link)
+            settled.append((item.claim.link, item.amo_id, item.digest, item.data.link))
             results[item.position] = ItemResult(item.data.id_1c, True, data=item.amo_id)
+    await links.settle_all(settled)
     return deferred
 
 

@@ -17,10 +17,10 @@ from backend.sync.companies import inn_digits
 from backend.sync.phones import phone_digits
 
 Party = Literal["contacts", "companies"]
-# Seconds read again before the mark: updated_at is whole seconds, and a write committed in the second the last page
-# was read may not have been on it. Kept short: each refresh reads again whatever changed within it, amo1c's own
-# writes of the batch before included.
-OVERLAP = 10
+# Seconds read again before the mark (the newest updated_at read): updated_at is whole seconds, and a write whose
+# transaction began before the last page was read may commit after it with an earlier updated_at. Kept short: each
+# refresh reads again whatever changed within it, amo1c's own writes of the batch before included.
+OVERLAP = 3
 CHUNK = 500  # rows a statement deletes or writes at most
 
 

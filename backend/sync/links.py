@@ -30,6 +30,7 @@ STALE_CLAIM = timedelta(minutes=2)  # longer than any owner's amoCRM calls with 
 WAIT_FOR_OWNER = 25.0  # seconds a concurrent call waits for the owner's result before answering 409
 POLL_INTERVAL = 0.05
 ABANDONED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+CLAIM_CHUNK = 500  # 1C ids a statement of claim_all names at most
 
 
 @dataclass
@@ -73,6 +74,61 @@ async def claim(base: OneCBase, kind: EntityKind, id_1c: str, *, wait: float = W
         if time.monotonic() >= deadline:
             raise Conflict(f"объект 1С {id_1c} сейчас синхронизируется другим запросом; повторите запрос позже")
         await asyncio.sleep(POLL_INTERVAL)
+
+
+async def claim_all(base: OneCBase, kind: EntityKind, ids_1c: Iterable[str]) -> dict[str, Claim | Conflict]:
+    """claim(wait=0) for many 1C objects in a few statements (a batch's): the links that exist read at once, the
+    missing ones inserted together; an object another call holds answers Conflict. When an insert meets a row a
+    concurrent call has just inserted, those objects are claimed one by one."""
+    wanted = list(dict.fromkeys(ids_1c))
+    claims: dict[str, Claim | Conflict] = {}
+    for start in range(0, len(wanted), CLAIM_CHUNK):
+        chunk = wanted[start : start + CLAIM_CHUNK]
+        found = {str(link.id_1c): link for link in await EntityLink.filter(base_id=base.id, kind=kind, id_1c__in=chunk)}
+        missing = [id_1c for id_1c in chunk if id_1c not in found]
+        if missing:
+            try:
+                await EntityLink.bulk_create([EntityLink(base_id=base.id, kind=kind, id_1c=id_1c) for id_1c in missing])
+            except IntegrityError:
+                for id_1c in missing:
+                    claims[id_1c] = await _claim_now(base, kind, id_1c)
+            else:
+                inserted = await EntityLink.filter(base_id=base.id, kind=kind, id_1c__in=missing)
+                claims.update((str(link.id_1c), Claim(link, True, False)) for link in inserted)
+        for id_1c, link in found.items():
+            if link.amo_id is not None:
+                claims[id_1c] = Claim(link, False, False)
+            else:  # held by another call, or abandoned: the single claim decides which
+                claims[id_1c] = await _claim_now(base, kind, id_1c)
+    return claims
+
+
+async def _claim_now(base: OneCBase, kind: EntityKind, id_1c: str) -> Claim | Conflict:
+    try:
+        return await claim(base, kind, id_1c, wait=0)
+    except Conflict as exc:
+        return exc
+
+
+async def settle_all(settled: Iterable[tuple[EntityLink, int, str, str | None]]) -> None:
+    """settle() for many links (link, amoCRM id, digest, link URL) by one prepared statement run for each."""
+    now = datetime.now(UTC)
+    params = []
+    for link, amo_id, digest, link_url in settled:
+        link.amo_id, link.fingerprint, link.updated_at = amo_id, digest, now
+        if link_url is not None:
+            link.link = link_url
+        params.append((amo_id, digest, link.link, now, link.id))
+    if params:
+        await _settle_statement().run_many(params)
+
+
+@cache
+def _settle_statement() -> Statement:
+    # $1 amoCRM id, $2 fingerprint, $3 link URL, $4 updated_at, $5 the link row
+    return Statement(
+        'UPDATE "entity_link" SET "amo_id" = $1, "fingerprint" = $2, "link" = $3, "updated_at" = $4 WHERE "id" = $5'
+    )
 
 
 @cache
