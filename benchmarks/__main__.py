@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from benchmarks import card_panel, hot_path, outbox, outbox_workers, settings_pages, sync_api, workers
+from benchmarks import (
+    card_panel,
+    hot_path,
+    initial_exchange,
+    outbox,
+    outbox_workers,
+    settings_pages,
+    sync_api,
+    workers,
+)
 
 logging.basicConfig(level=logging.ERROR)
 sync_api.run()
 workers.run()
 hot_path.run()
+initial_exchange.run()
 card_panel.run()
 settings_pages.run()
 outbox.run()

@@ -103,12 +103,14 @@ class AmoCRMClient:
 
     async def changed_since(self, entity: EntityType, since: int) -> list[Contact] | list[Company] | list[Lead]:
         """Every contact, company or lead changed at or after the unix time `since`, oldest change first (all pages,
-        within the request budget); raises AmoCRMError."""
-        params: dict[str, str | int] = {
-            "filter[updated_at][from]": since,
-            "order[updated_at]": "asc",
-            "limit": MAX_PAGE_SIZE,
-        }
+        within the request budget); `since` 0 reads them all, by id: amoCRM pages by offset, and an entity edited
+        while the pages are read moves to the end of an `updated_at` order, pushing another past a page already
+        read — in id order an edit moves nothing. Raises AmoCRMError."""
+        params: dict[str, str | int] = (
+            {"filter[updated_at][from]": since, "order[updated_at]": "asc", "limit": MAX_PAGE_SIZE}
+            if since > 0
+            else {"order[id]": "asc", "limit": MAX_PAGE_SIZE}
+        )
         path = f"/api/v4/{_checked(entity, EntityType)}"
         if entity == "contacts":
             return await self._collect(path, params, entity, parsing.contact)
