@@ -32,7 +32,11 @@ async def account_webhook(request: Request) -> Response:
     body = await _form(request)
     if body is None:
         return PlainTextResponse("bad request", status_code=400)
-    count = await hints.record(account_id, hints.entities_of_webhook(body), "webhook")
+    state = request.app.state  # this worker's: when it last wrote each account's «last hook received»
+    if not hasattr(state, "hook_stamps"):
+        state.hook_stamps = {}
+    stamp = hints.stamp_due(state.hook_stamps, account_id)
+    count = await hints.record(account_id, hints.entities_of_webhook(body), "webhook", stamp=stamp)
     _wake(request)
     return PlainTextResponse(f"ok {count}")
 

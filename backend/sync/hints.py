@@ -6,6 +6,7 @@ costs at most one read of amoCRM with the account's own token.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,8 @@ MAX_PER_HOOK = 500  # entities one hook may name; amoCRM sends a handful
 # PHP-style keys of amoCRM's form-encoded webhooks: leads[status][0][id], contacts[update][3][id] …
 _ENTITY_ID = re.compile(r"(leads|contacts|companies)\[([a-z_]+)\]\[(\d{1,6})\]\[id\]")
 _DIGITS = re.compile(r"[0-9]{1,18}")
+
+HOOK_STAMP_EVERY = 5.0  # seconds: how fresh «last hook received» is kept (per worker)
 
 
 def entities_of_webhook(form: Mapping[str, str]) -> list[tuple[str, int]]:
@@ -64,13 +67,25 @@ def _number(*candidates: Any) -> int | None:
     return None
 
 
-async def record(account_id: int, entities: list[tuple[str, int]], source: str) -> int:
-    """Keep hints to read back later (the hook is answered at once); how many."""
+async def record(account_id: int, entities: list[tuple[str, int]], source: str, *, stamp: bool = True) -> int:
+    """Keep hints to read back later (the hook is answered at once) and, for a webhook when `stamp`, when the
+    account's last one came; how many."""
     if entities:
         await Hint.bulk_create([Hint(account_id=account_id, entity=e, amo_id=i, source=source) for e, i in entities])
-    if source == "webhook":
+    if source == "webhook" and stamp:
         await Subscription.filter(account_id=account_id).update(last_hook_at=datetime.now(UTC))
     return len(entities)
+
+
+def stamp_due(stamped: dict[int, float], account_id: int) -> bool:
+    """Whether a worker should write the account's «last hook received» now, given when it last did (`stamped`,
+    monotonic, updated here): at most every HOOK_STAMP_EVERY seconds, so a burst of hooks does not queue on the
+    one row every hook would otherwise update."""
+    now = time.monotonic()
+    if now - stamped.get(account_id, -HOOK_STAMP_EVERY) < HOOK_STAMP_EVERY:
+        return False
+    stamped[account_id] = now
+    return True
 
 
 async def account_for_dp_hook(account_id: int | None, subdomain: str | None) -> int | None:
