@@ -75,40 +75,42 @@ def party_batch(entity: Party) -> Callable[[SyncCall], Awaitable[Result]]:
 
 async def leads_batch(call: SyncCall) -> Result:
     """2.5's batch: each order synced as the single call syncs it, in the items' order."""
-    payloads = batch_items(call)
     amo, base, fields = await call.workspace.amo(), call.linked_base(), call.workspace.fields
-    results = []
-    for payload in payloads:
-        if isinstance(payload, InvalidInput):
-            results.append(ItemResult(None, False, error=str(payload)))
-            continue
-        try:
-            order = order_of(payload)
-            synced = await sync_lead(amo, base, order, fields)
-        except (SyncError, AmoCRMError) as exc:
-            results.append(ItemResult(None, False, error=str(exc)))
-        else:
-            results.append(ItemResult(order.id_1c, True, data=synced.amo_id))
-    return _answer(call, results)
+
+    async def apply(payload: Payload) -> ItemResult:
+        order = order_of(payload)
+        synced = await sync_lead(amo, base, order, fields)
+        return ItemResult(order.id_1c, True, data=synced.amo_id)
+
+    return _answer(call, await _one_by_one(batch_items(call), apply))
 
 
 async def events_batch(call: SyncCall) -> Result:
     """2.6's batch: each event applied (once) as the single call applies it, in the items' order."""
-    payloads = batch_items(call)
     amo, base = await call.workspace.amo(), call.linked_base()
+
+    async def apply(payload: Payload) -> ItemResult:
+        event = event_of(payload)
+        outcome = await process_event(amo, call.account, base, event)
+        return ItemResult(event.id_1c, True, data=outcome.amo_id)
+
+    return _answer(call, await _one_by_one(batch_items(call), apply))
+
+
+async def _one_by_one(
+    payloads: list[Payload | InvalidInput], apply: Callable[[Payload], Awaitable[ItemResult]]
+) -> list[ItemResult]:
+    """Each item applied in turn; one that is refused (or cannot be read) answers its error, the others go on."""
     results = []
     for payload in payloads:
         if isinstance(payload, InvalidInput):
             results.append(ItemResult(None, False, error=str(payload)))
             continue
         try:
-            event = event_of(payload)
-            outcome = await process_event(amo, call.account, base, event)
+            results.append(await apply(payload))
         except (SyncError, AmoCRMError) as exc:
             results.append(ItemResult(None, False, error=str(exc)))
-        else:
-            results.append(ItemResult(event.id_1c, True, data=outcome.amo_id))
-    return _answer(call, results)
+    return results
 
 
 def _read(read: Callable[[Payload], T], payload: Payload | InvalidInput) -> T | SyncError:

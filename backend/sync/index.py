@@ -48,18 +48,6 @@ async def refresh(amo: AmoCRMClient, entity: Party, *, inn_field: int | None, id
     return len(changed)
 
 
-async def remember(
-    account_id: int,
-    entity: Party,
-    entities: Sequence[Contact | Company | Lead],
-    *,
-    inn_field: int | None,
-    id_field: int | None,
-) -> None:
-    """Put entities amo1c just wrote into the index (the next refresh reads them anyway)."""
-    await _replace(account_id, entity, entities, inn_field=inn_field, id_field=id_field)
-
-
 async def lookup(account_id: int, entity: Party, keys: Iterable[str]) -> dict[str, int]:
     """The amoCRM id each of these keys finds (the newest entity when several share a key)."""
     wanted = sorted(set(keys))
