@@ -28,6 +28,7 @@ from backend.amocrm.tokens import OAuthCredentials, TokenStore, WallClock, utc_n
 
 EntityType = Literal["contacts", "companies", "leads"]
 NoteTarget = Literal["leads", "contacts", "companies"]
+Draft = ContactDraft | CompanyDraft | LeadDraft
 MAX_PAGE_SIZE = 250  # amoCRM's ceiling for `limit`
 MAX_PAGES = 1000  # a runaway `_links.next` chain stops here
 T = TypeVar("T")
@@ -118,38 +119,43 @@ class AmoCRMClient:
             return await self._collect(path, params, entity, parsing.company)
         return await self._collect(path, {**params, "with": "contacts"}, entity, parsing.lead)
 
-    async def parties_by_id(self, entity: Literal["contacts", "companies"], ids: Sequence[int]) -> list[Any]:
-        """The contacts or companies with these ids that exist (250 a request); raises AmoCRMError."""
-        parse = parsing.contact if entity == "contacts" else parsing.company
+    async def by_id(self, entity: EntityType, ids: Sequence[int]) -> list[Any]:
+        """The contacts, companies or leads (with their contacts) with these ids that exist, 250 a request; raises
+        AmoCRMError."""
+        parse = _PARSERS[_checked(entity, EntityType)]
+        extra: dict[str, str | int] = {"with": "contacts"} if entity == "leads" else {}
         found: list[Any] = []
         for start in range(0, len(ids), MAX_PAGE_SIZE):
             chunk = ids[start : start + MAX_PAGE_SIZE]
             params: dict[str, str | int] = {f"filter[id][{n}]": int(i) for n, i in enumerate(chunk)}
-            found.extend(await self._collect(f"/api/v4/{entity}", {**params, "limit": MAX_PAGE_SIZE}, entity, parse))
+            path = f"/api/v4/{entity}"
+            found.extend(await self._collect(path, {**params, **extra, "limit": MAX_PAGE_SIZE}, entity, parse))
         return found
 
-    async def create_parties(
-        self, entity: Literal["contacts", "companies"], drafts: Sequence[ContactDraft | CompanyDraft]
-    ) -> list[int]:
-        """Create contacts or companies in one request (amoCRM takes up to 250, recommends 50) and return their ids
-        in the drafts' order; not retried after a 5xx or timeout (it may have been applied). Raises AmoCRMError."""
-        body = [{**party_body(draft), "request_id": str(n)} for n, draft in enumerate(drafts)]
+    async def create_batch(self, entity: EntityType, drafts: Sequence[Draft]) -> list[int]:
+        """Create contacts, companies or leads (linked as their drafts say) in one request (amoCRM takes up to 250,
+        recommends 50) and return their ids in the drafts' order; not retried after a 5xx or timeout (it may have
+        been applied). Raises AmoCRMError."""
+        body = [{**_body(draft), "request_id": str(n)} for n, draft in enumerate(drafts)]
         data = await self._session.request("POST", f"/api/v4/{_checked(entity, EntityType)}", body=body)
-        created = {str(item.get("request_id")): parsing.req_int(item, "id") for item in parsing.embedded(
-            parsing.obj(data, "create answer"), entity)}  # fmt: skip
-        try:
-            return [created[str(n)] for n in range(len(drafts))]
-        except KeyError:
-            raise AmoCRMBadResponse(f"amoCRM answered {len(created)} {entity} for {len(drafts)} created") from None
+        return _created_ids(data, entity, len(drafts))
 
-    async def update_parties(
-        self, entity: Literal["contacts", "companies"], changes: Sequence[tuple[int, ContactDraft | CompanyDraft]]
-    ) -> None:
-        """Write each draft's fields to its contact or company in one request (PATCH: retried as it is
-        idempotent); raises AmoCRMError."""
-        body = [{**party_body(draft), "id": int(entity_id)} for entity_id, draft in changes]
+    async def update_batch(self, entity: EntityType, changes: Sequence[tuple[int, Draft]]) -> None:
+        """Write each draft to its contact, company or lead in one request (PATCH: retried as it is idempotent);
+        raises AmoCRMError."""
+        body = [{**_body(draft), "id": int(entity_id)} for entity_id, draft in changes]
         if body:
             await self._session.request("PATCH", f"/api/v4/{_checked(entity, EntityType)}", body=body)
+
+    async def add_notes(self, entity: NoteTarget, notes: Sequence[tuple[int, str]]) -> list[int]:
+        """Add a text note to each (entity id, text) in one request and return the notes' ids in order; not retried
+        after a 5xx or timeout. Raises AmoCRMError."""
+        body = [
+            {"entity_id": int(entity_id), **note_body(text)[0], "request_id": str(n)}
+            for n, (entity_id, text) in enumerate(notes)
+        ]
+        data = await self._session.request("POST", f"/api/v4/{_checked(entity, NoteTarget)}/notes", body=body)
+        return _created_ids(data, "notes", len(notes))
 
     async def find_contacts(self, query: str) -> list[Contact]:
         """Return contacts matching a search string (none: empty list); raises AmoCRMError."""
@@ -261,6 +267,29 @@ class AmoCRMClient:
         data = await self._session.request("PATCH", f"/api/v4/{entity}/{int(entity_id)}", body=body)
         if data is not None:
             parsing.obj(data, f"{entity} update answer")
+
+
+_PARSERS: dict[str, Callable[[parsing.Json], Any]] = {
+    "contacts": parsing.contact,
+    "companies": parsing.company,
+    "leads": parsing.lead,
+}
+
+
+def _body(draft: Draft) -> dict[str, Any]:
+    return lead_body(draft) if isinstance(draft, LeadDraft) else party_body(draft)
+
+
+def _created_ids(data: Any, key: str, count: int) -> list[int]:
+    """The ids a batch create answered, in the order of its `request_id`s 0…count-1; raises AmoCRMBadResponse."""
+    created = {
+        str(item.get("request_id")): parsing.req_int(item, "id")
+        for item in parsing.embedded(parsing.obj(data, "create answer"), key)
+    }
+    try:
+        return [created[str(n)] for n in range(count)]
+    except KeyError:
+        raise AmoCRMBadResponse(f"amoCRM answered {len(created)} {key} for {count} created") from None
 
 
 def _checked(value: str, allowed: Any) -> str:

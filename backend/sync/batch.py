@@ -255,7 +255,7 @@ async def _match(
 
 async def _existing(amo: AmoCRMClient, entity: Party, known: list[_Item]) -> dict[int, Contact | Company]:
     ids = sorted({item.amo_id for item in known if item.amo_id is not None})
-    return {found.id: found for found in await amo.parties_by_id(entity, ids)}
+    return {found.id: found for found in await amo.by_id(entity, ids)}
 
 
 async def _update(
@@ -281,7 +281,7 @@ async def _update(
             changes.append((item, draft))
 
     async def write(chunk: list[tuple[_Item, Draft]]) -> None:
-        await amo.update_parties(entity, [(item.amo_id or 0, draft) for item, draft in chunk])
+        await amo.update_batch(entity, [(item.amo_id or 0, draft) for item, draft in chunk])
 
     await _in_chunks(changes, write, failed, lambda change: change[0].position)
 
@@ -308,7 +308,7 @@ async def _create(
 
     async def write(chunk: list[_Item]) -> None:
         try:
-            ids = await amo.create_parties(entity, [item.draft for item in chunk])
+            ids = await amo.create_batch(entity, [item.draft for item in chunk])
         except AmoCRMError as exc:
             if not _ambiguous(exc) or field_of_1c_id is None:
                 raise  # without the field of 1C ids what was created cannot be told: the items fail, 1C repeats them

@@ -88,6 +88,7 @@ class FakeAmoCRM:
             api(f"{entity}/custom_fields", catalog.list_fields, ["GET"]),
             api(f"{entity}/custom_fields", catalog.add_fields, ["POST"]),
             api(f"{entity}/custom_fields/{{id:int}}", catalog.get_field, ["GET"]),
+            api(f"{entity}/notes", related.add_notes_bulk, ["POST"]),
             api(entity, entities.list_entities, ["GET"]),
             api(entity, entities.create_entities, ["POST"]),
             api(entity, entities.update_entities, ["PATCH"]),

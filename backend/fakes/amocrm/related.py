@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
@@ -87,20 +88,44 @@ def note_json(base: str, account: Account, note: Note) -> dict[str, Any]:
 def add_notes(call: ApiCall) -> Response:
     """POST /api/v4/{entity}/{id}/notes: add notes; 404 problem when the entity does not exist."""
     owner = _existing_owner(call)
+    return _add_notes(call, owner.entity_type, lambda item: owner, f"/api/v4/{owner.entity_type}/{owner.id}/notes")
+
+
+def add_notes_bulk(call: ApiCall) -> Response:
+    """POST /api/v4/{entity}/notes: add notes to several entities, each element naming its `entity_id`; a
+    validation problem (nothing stored) when one names no entity of that type."""
+    entity_type = entity_type_of(call)
+    entities = call.account.entities(entity_type)
+
+    def owner(item: dict[str, Any]) -> Entity | None:
+        entity_id: Any = item.get("entity_id")
+        return entities.get(entity_id) if is_int(entity_id) else None
+
+    return _add_notes(call, entity_type, owner, f"/api/v4/{entity_type}/notes")
+
+
+def _add_notes(
+    call: ApiCall, entity_type: str, owner_of: Callable[[dict[str, Any]], Entity | None], path: str
+) -> Response:
+    """Validate every note element (all or nothing), then store them in order."""
     items = _array_body(call)
     problems = []
     for index, item in enumerate(items):
         request_id = str(item.get("request_id", index)) if isinstance(item, dict) else str(index)
         errors = _note_errors(item)
+        if not errors and owner_of(item) is None:
+            errors = [error("NotSupportedChoice", "entity_id", NOT_A_CHOICE)]
         if errors:
             problems.append({"request_id": request_id, "errors": errors})
     if problems:
         raise ValidationFailed(problems)
     answers = []
     for index, item in enumerate(items):
+        owner = owner_of(item)
+        assert owner is not None
         note = Note(
             id=call.world.ids.next("note"),
-            entity_type=owner.entity_type,
+            entity_type=entity_type,
             entity_id=owner.id,
             note_type=item["note_type"],
             params=dict(item.get("params") or {}),
@@ -116,7 +141,6 @@ def add_notes(call: ApiCall) -> Response:
                 "_links": note_json(call.base, call.account, note)["_links"],
             }
         )
-    path = f"/api/v4/{owner.entity_type}/{owner.id}/notes"
     return json_response({"_links": self_link(call.base, path), "_embedded": {"notes": answers}})
 
 
