@@ -22,8 +22,8 @@ from backend.api.inputs import Payload, check_text
 from backend.sync.batch import MAX_ITEMS, ItemResult, Party, sync_parties
 from backend.sync.errors import InvalidInput, SyncError, TooMany
 from backend.sync.events import process_event
-from backend.sync.leads import sync_lead
 from backend.sync.operations import Operation
+from backend.sync.order_batch import sync_orders
 
 LOGGED_FAILURES = 50  # the sync log entry names at most this many failed items
 T = TypeVar("T")
@@ -74,15 +74,10 @@ def party_batch(entity: Party) -> Callable[[SyncCall], Awaitable[Result]]:
 
 
 async def leads_batch(call: SyncCall) -> Result:
-    """2.5's batch: each order synced as the single call syncs it, in the items' order."""
+    """2.5's batch: every order read as the single call reads it, then synced through sync.order_batch."""
+    orders = [_read(order_of, payload) for payload in batch_items(call)]
     amo, base, fields = await call.workspace.amo(), call.linked_base(), call.workspace.fields
-
-    async def apply(payload: Payload) -> ItemResult:
-        order = order_of(payload)
-        synced = await sync_lead(amo, base, order, fields)
-        return ItemResult(order.id_1c, True, data=synced.amo_id)
-
-    return _answer(call, await _one_by_one(batch_items(call), apply))
+    return _answer(call, await sync_orders(amo, base, fields, orders))
 
 
 async def events_batch(call: SyncCall) -> Result:

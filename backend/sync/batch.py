@@ -283,7 +283,7 @@ async def _update(
     async def write(chunk: list[tuple[_Item, Draft]]) -> None:
         await amo.update_batch(entity, [(item.amo_id or 0, draft) for item, draft in chunk])
 
-    await _in_chunks(changes, write, failed, lambda change: change[0].position)
+    await in_chunks(changes, write, failed, lambda change: change[0].position, idempotent=True)
 
 
 async def _create(
@@ -310,7 +310,7 @@ async def _create(
         try:
             ids = await amo.create_batch(entity, [item.draft for item in chunk])
         except AmoCRMError as exc:
-            if not _ambiguous(exc) or field_of_1c_id is None:
+            if not ambiguous(exc) or field_of_1c_id is None:
                 raise  # without the field of 1C ids what was created cannot be told: the items fail, 1C repeats them
             # amoCRM may have created some or all: recognise them by their 1C id before anything is sent again
             await index.refresh(amo, entity, inn_field=inn_field, id_field=field_of_1c_id)
@@ -322,38 +322,52 @@ async def _create(
                 half = len(rest) // 2 or 1
                 for part in (rest[:half], rest[half:]):
                     if part:
-                        await _in_chunks(part, write, failed, lambda item: item.position)
+                        await in_chunks(part, write, failed, lambda item: item.position)
             elif rest:
                 raise
             return
         for item, amo_id in zip(chunk, ids, strict=True):
             item.amo_id = amo_id
 
-    await _in_chunks(ready, write, failed, lambda item: item.position)
+    await in_chunks(ready, write, failed, lambda item: item.position)
 
 
-async def _in_chunks(
-    items: list[T], write: Callable[[list[T]], Awaitable[None]], failed: dict[int, str], position: Callable[[T], int]
+async def in_chunks(
+    items: list[T],
+    write: Callable[[list[T]], Awaitable[None]],
+    failed: dict[int, str],
+    position: Callable[[T], int],
+    *,
+    idempotent: bool = False,
 ) -> None:
     """Write in chunks of WRITE_CHUNK; a chunk amoCRM refuses as a whole is written item by item, so only the items
-    at fault fail (with amoCRM's words)."""
+    at fault fail (with amoCRM's or sync's words). A chunk of an `idempotent` write (PATCH) that fails ambiguously
+    (a 504: too much at once) is written again in halves; any other ambiguous failure fails its items."""
     for start in range(0, len(items), WRITE_CHUNK):
         chunk = items[start : start + WRITE_CHUNK]
         try:
             await write(chunk)
         except AmoCRMError as exc:
-            if len(chunk) == 1 or _ambiguous(exc):
+            if idempotent and ambiguous(exc) and len(chunk) > 1:
+                half = len(chunk) // 2
+                await in_chunks(chunk[:half], write, failed, position, idempotent=True)
+                await in_chunks(chunk[half:], write, failed, position, idempotent=True)
+                continue
+            if len(chunk) == 1 or ambiguous(exc):
                 for item in chunk:
                     failed[position(item)] = str(exc)
                 continue
             for item in chunk:
                 try:
                     await write([item])
-                except AmoCRMError as single:
+                except (AmoCRMError, SyncError) as single:
                     failed[position(item)] = str(single)
+        except SyncError as exc:  # a write that names 1C's field at fault (sync.leads.linking_errors_as_input)
+            for item in chunk:
+                failed[position(item)] = str(exc)
 
 
-def _ambiguous(exc: AmoCRMError) -> bool:
+def ambiguous(exc: AmoCRMError) -> bool:
     """Whether amoCRM may have applied a write it answered with this error (a 5xx, a timeout, a broken answer)."""
     if isinstance(exc, AmoCRMUnreachable):
         return True

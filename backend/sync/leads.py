@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
@@ -45,11 +45,19 @@ def price_of(budget: Decimal | None) -> int | None:
     return None if budget is None else int(budget.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directory: FieldDirectory) -> Synced:
-    """Find or create the deal of a 1C order and write 1C's data to it.
+@dataclass(frozen=True)
+class PreparedOrder:
+    """What an order writes to its deal (`changes`), the digest of it, and the name a new deal gets."""
 
-    Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
-    """
+    changes: LeadDraft
+    digest: str
+    name: str
+
+
+async def prepare_order(
+    amo: AmoCRMClient, base: OneCBase, data: OrderInput, directory: FieldDirectory
+) -> PreparedOrder:
+    """The deal's fields 1C sent, checked against the account; raises InvalidInput or AmoCRMError."""
     values = CustomValues()
     for meaning, value in (("order_number", data.order_number), ("link", data.link)):
         if value:
@@ -62,22 +70,38 @@ async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directo
     custom = await checked(amo, directory, "leads", values)
     await check_user(amo, directory, data.responsible_user_id)
     price = price_of(data.budget)
-    name = deal_name(data.order_number, data.id_1c)
-    contacts = (data.contact_id,) if data.contact_id is not None else ()
     changes = LeadDraft(
         price=price,
         responsible_user_id=data.responsible_user_id,
-        contact_ids=contacts,
+        contact_ids=(data.contact_id,) if data.contact_id is not None else (),
         main_contact_id=data.contact_id,
         company_id=data.company_id,
         custom=custom,
     )
     digest = fingerprint(price, data.responsible_user_id, data.contact_id, data.company_id, sorted(custom.items()))
+    return PreparedOrder(changes, digest, deal_name(data.order_number, data.id_1c))
+
+
+def new_deal(order: PreparedOrder, field_of_1c_id: int | None, id_1c: str | None) -> LeadDraft:
+    """The draft that creates an order's deal: its name, and its 1C id in the field for it."""
+    custom = order.changes.custom
+    if field_of_1c_id is not None and id_1c:
+        custom = {**custom, field_of_1c_id: id_1c}
+    return replace(order.changes, name=order.name, custom=custom)
+
+
+async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directory: FieldDirectory) -> Synced:
+    """Find or create the deal of a 1C order and write 1C's data to it.
+
+    Raises InvalidInput (a value amoCRM would refuse), AmoCRMError or Conflict.
+    """
+    order = await prepare_order(amo, base, data, directory)
+    changes, digest, name = order.changes, order.digest, order.name
 
     async def update(amo_id: int, previous: str | None) -> bool:
         if changes == LeadDraft():  # nothing to write: amoCRM is not asked, so check the deal exists
             return await amo.get_lead(amo_id) is not None
-        await _linking_errors_as_input(amo.update_lead(amo_id, changes))
+        await linking_errors_as_input(amo.update_lead(amo_id, changes))
         return True
 
     async def search(recovering: bool) -> int | None:
@@ -87,32 +111,23 @@ async def sync_lead(amo: AmoCRMClient, base: OneCBase, data: OrderInput, directo
             field = await id_field(directory, amo, base, MappingKind.LEAD, "leads")
             found = recovered(await amo.find_leads(data.id_1c), field, data.id_1c)
             if found is not None:
-                await _linking_errors_as_input(amo.update_lead(found.id, changes))
+                await linking_errors_as_input(amo.update_lead(found.id, changes))
                 return found.id
         for lead in await amo.find_leads(name):
             if lead.name == name:
-                await _linking_errors_as_input(amo.update_lead(lead.id, changes))
+                await linking_errors_as_input(amo.update_lead(lead.id, changes))
                 return lead.id
         return None
 
     async def create() -> int:
         field = await id_field(directory, amo, base, MappingKind.LEAD, "leads") if data.id_1c else None
-        new = LeadDraft(
-            name=name,
-            price=price,
-            responsible_user_id=data.responsible_user_id,
-            contact_ids=contacts,
-            main_contact_id=data.contact_id,
-            company_id=data.company_id,
-            custom=custom if field is None else {**custom, field: data.id_1c},
-        )
-        return await _linking_errors_as_input(amo.create_lead(new))
+        return await linking_errors_as_input(amo.create_lead(new_deal(order, field, data.id_1c)))
 
     plan = Plan(EntityKind.LEAD, digest, update, search, create)
     return await sync_entity(base, plan, given_id=data.amo_id, id_1c=data.id_1c, link_url=data.link)
 
 
-async def _linking_errors_as_input(write: Awaitable[T]) -> T:
+async def linking_errors_as_input(write: Awaitable[T]) -> T:
     """Run a deal write; amoCRM refusing the contact or company it links becomes InvalidInput naming 1C's field."""
     try:
         return await write
