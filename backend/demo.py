@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import httpx
 
@@ -31,6 +33,7 @@ from backend.demo_data import (
     fail_documents_call,
     install_through_callback,
     link_as_operator,
+    push_directory,
     push_sample_data,
     push_settings_samples,
     sample_documents,
@@ -66,6 +69,7 @@ class DemoWorld:
     account_id: int
     deal_id: int
     synced: dict[str, int]
+    directory: dict[str, Any]  # what the directory batch did (demo_data.push_directory)
     moved_deal_id: int  # moved onto the trigger stage: its order reached the fake 1C and waits for the other base
     stage_id: int  # the trigger stage
 
@@ -146,6 +150,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
             password=DEMO_ONEC_PASSWORD,
         )
         synced = asyncio.run(push_sample_data(amo1c.url, account.id, base, DEMO_ADMIN))
+        directory = asyncio.run(push_directory(amo1c.url, account.id, base))
         branch = DemoBase(DEMO_AWAITING_BASE, base.web_address, base.url_address, base.login, base.password)
         asyncio.run(ask_to_link(amo1c.url, account.id, branch))
         fake_onec.generate_documents(synced["order"], 14)  # the synced order's documents, as 1C would hold them
@@ -175,6 +180,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         account_id=account.id,
         deal_id=deal_id,
         synced=synced,
+        directory=directory,
         moved_deal_id=other_deal_id,
         stage_id=stage_id,
     )
@@ -209,6 +215,11 @@ def describe(world: DemoWorld) -> str:
             f"  contact {world.synced['contact']}, company {world.synced['company']} and deal {world.synced['order']}:",
             "  paid, so the demo event rule moved the deal, with a note for each 1C event.",
             f"  Another 1C counterparty matched contact {world.synced['known_contact']} by phone: no duplicate.",
+            f"  A directory of {world.directory['items']} counterparties came as one batch "
+            "(POST /sync/clients_contacts/batch):",
+            f"  {world.directory['created']} created, one matched contact {world.directory['matched']} by phone, "
+            f"{world.directory['refused']} refused (no name): each item has its own answer. Send one yourself:",
+            f"    {_batch_example(world)}",
             f"    sync API description   {world.amo1c.url}/sync/openapi.json",
             "    sync log               the settings page's «Журнал обмена» (one failed call into 1C to send again)",
             "",
@@ -217,6 +228,16 @@ def describe(world: DemoWorld) -> str:
             ),
             "",
         ]
+    )
+
+
+def _batch_example(world: DemoWorld) -> str:
+    """A curl command sending a batch of two counterparties (one without a name) as 1C would."""
+    items = [{"id_1c": "demo-1", "name": "Тест"}, {"id_1c": "demo-2"}]
+    body = json.dumps({"key": world.account_id, "id_base": DEMO_ID_BASE, "items": items}, ensure_ascii=False)
+    return (
+        f"curl -u '{DEMO_ONEC_LOGIN}:{DEMO_ONEC_PASSWORD}' -H 'Content-Type: application/json' "
+        f"-d '{body}' {world.amo1c.url}/sync/clients_contacts/batch"
     )
 
 

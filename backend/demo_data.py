@@ -121,6 +121,36 @@ async def push_sample_data(
     return {"contact": person, "known_contact": known, "company": company, "order": order}
 
 
+DIRECTORY_NAMES = ("Игорь Лебедев", "Ольга Козлова", "Сергей Новиков", "Елена Морозова", "Дмитрий Павлов",
+                   "Наталья Соколова", "Алексей Попов", "Татьяна Фёдорова", "Павел Егоров")  # fmt: skip
+
+
+async def push_directory(amo1c_url: str, account_id: int, base: DemoBase) -> dict[str, Any]:
+    """1C's counterparty directory as one batch (POST /sync/clients_contacts/batch): new people, one already in
+    amoCRM (matched by phone: the contact Марина Волкова), one refused (no name to create it with); returns the
+    batch's per-item answers and how many were created, matched and refused."""
+    items: list[dict[str, Any]] = [
+        {"id_1c": f"b3f1c2d4-01{n:02d}-11ef-a1b2-001dd8b71c01", "name": name, "phone": f"+7 (921) 600-00-{n:02d}"}
+        for n, name in enumerate(DIRECTORY_NAMES)
+    ]
+    items.append(
+        {"id_1c": "b3f1c2d4-0120-11ef-a1b2-001dd8b71c01", "name": "Марина Волкова", "phone": "8 921 555 44 33"}
+    )
+    items.append({"id_1c": "b3f1c2d4-0121-11ef-a1b2-001dd8b71c01", "phone": "+7 (921) 600-00-99"})
+    body = {"key": account_id, "id_base": base.id_base, "items": items}
+    async with httpx.AsyncClient(base_url=amo1c_url, timeout=60.0) as http:
+        response = await http.post("/sync/clients_contacts/batch", json=body, headers=_basic(base.login, base.password))
+    if response.status_code != 200:
+        raise DemoSeedError(f"/sync/clients_contacts/batch answered {response.status_code}: {response.text}")
+    answers = response.json()["data"]
+    return {
+        "items": len(items),
+        "created": sum(1 for answer in answers[: len(DIRECTORY_NAMES)] if answer["success"]),
+        "matched": answers[len(DIRECTORY_NAMES)]["data"],
+        "refused": sum(1 for answer in answers if not answer["success"]),
+    }
+
+
 SAMPLE_ROWS = {  # entity → amoCRM field name → 1C field, as 1C's *_save_fields would send them
     "clients_contacts": ("contacts", {"Должность": "Должность", "Email": "ЭлектроннаяПочта"}),
     "clients_companies": ("companies", {"ИНН": "ИНН", "Адрес": "ЮридическийАдрес"}),

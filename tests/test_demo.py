@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -43,7 +44,13 @@ def test_demo_serves_healthz_and_both_fakes_with_sample_data(demo: dict[str, str
     assert synced["name"] == "Заказ 1С №00000058" and synced["price"] == 248900
     texts = [note["params"]["text"] for note in state["notes"] if note["entity_id"] == synced["id"]]
     assert [text.split(",")[0] for text in texts] == ["1С: Частичная оплата", "1С: Оплата", "1С: Частичная отгрузка"]
-    assert len(state["contacts"]) == 3, "the second 1C counterparty was matched by phone, not duplicated"
+    assert len(state["contacts"]) == 12, "two 1C counterparties were matched by phone, not duplicated"
+    names = [contact["name"] for contact in state["contacts"]]
+    assert "Павел Егоров" in names and names.count("Марина Волкова") == 1
+    assert "9 created, one matched contact" in demo["printed"] and "1 refused (no name)" in demo["printed"]
+    example = next(line for line in demo["printed"].splitlines() if "curl -u" in line).strip()
+    answered = subprocess.run(example, shell=True, capture_output=True, text=True, check=True).stdout
+    assert [item["success"] for item in json.loads(answered)["data"]] == [True, False]
     assert (
         sum(1 for record in httpx.get(f"{demo['amocrm']}/_fake/requests").json()["requests"] if record["status"] == 429)
         == 0
