@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from backend.amocrm import AmoCRMClient, Company, CompanyDraft, Contact, ContactDraft
 from backend.amocrm.errors import AmoCRMError, AmoCRMRejected, AmoCRMUnreachable
@@ -306,17 +306,46 @@ async def _create(
             item.draft = _with_1c_id(item.draft, field_of_1c_id, item.data.id_1c or "")
         ready.append(item)
 
-    async def write(chunk: list[_Item]) -> None:
+    async def create(chunk: list[_Item]) -> list[int]:
+        return await amo.create_batch(entity, [item.draft for item in chunk])
+
+    async def recognise(chunk: list[_Item]) -> None:
+        await index.refresh(amo, entity, inn_field=inn_field, id_field=field_of_1c_id)
+        found = await index.lookup(amo.account_id, entity, [f"id1c:{item.data.id_1c}" for item in chunk])
+        for item in chunk:
+            item.amo_id = found.get(f"id1c:{item.data.id_1c}")
+
+    await create_all(ready, create, recognise if field_of_1c_id is not None else None, failed)
+
+
+class Created(Protocol):
+    """An item a batch creates: where it stands in the batch, and its entity once known."""
+
+    position: int
+    amo_id: int | None
+
+
+C = TypeVar("C", bound=Created)
+
+
+async def create_all(
+    items: list[C],
+    create: Callable[[list[C]], Awaitable[list[int]]],
+    recognise: Callable[[list[C]], Awaitable[None]] | None,
+    failed: dict[int, str],
+) -> None:
+    """Create `items` 50 a request (`create` answers their ids in order), setting each one's `amo_id`. When a
+    request fails ambiguously (a 5xx, a timeout) amoCRM may have created some or all: `recognise` finds those by
+    their 1C id (setting their `amo_id`) before anything is sent again, and the rest is retried in halves. Without
+    `recognise` (no field of 1C ids to tell them by) the items fail and 1C repeats them."""
+
+    async def write(chunk: list[C]) -> None:
         try:
-            ids = await amo.create_batch(entity, [item.draft for item in chunk])
+            ids = await create(chunk)
         except AmoCRMError as exc:
-            if not ambiguous(exc) or field_of_1c_id is None:
-                raise  # without the field of 1C ids what was created cannot be told: the items fail, 1C repeats them
-            # amoCRM may have created some or all: recognise them by their 1C id before anything is sent again
-            await index.refresh(amo, entity, inn_field=inn_field, id_field=field_of_1c_id)
-            found = await index.lookup(amo.account_id, entity, [f"id1c:{item.data.id_1c}" for item in chunk])
-            for item in chunk:
-                item.amo_id = found.get(f"id1c:{item.data.id_1c}")
+            if not ambiguous(exc) or recognise is None:
+                raise
+            await recognise(chunk)
             rest = [item for item in chunk if item.amo_id is None]
             if rest and len(chunk) > 1:
                 half = len(rest) // 2 or 1
@@ -329,7 +358,7 @@ async def _create(
         for item, amo_id in zip(chunk, ids, strict=True):
             item.amo_id = amo_id
 
-    await in_chunks(ready, write, failed, lambda item: item.position)
+    await in_chunks(items, write, failed, lambda item: item.position)
 
 
 async def in_chunks(

@@ -21,7 +21,7 @@ from backend.amocrm import AmoCRMClient, Company, Contact, Lead, LeadDraft
 from backend.amocrm.errors import AmoCRMError
 from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync import links
-from backend.sync.batch import ItemResult, ambiguous, in_chunks
+from backend.sync.batch import ItemResult, create_all, in_chunks
 from backend.sync.directory import FieldDirectory, id_field
 from backend.sync.errors import SyncError
 from backend.sync.leads import OrderInput, PreparedOrder, linking_errors_as_input, new_deal, prepare_order, sync_lead
@@ -153,32 +153,17 @@ async def _update(amo: AmoCRMClient, items: list[_Order], failed: dict[int, str]
 async def _create(amo: AmoCRMClient, items: list[_Order], field_of_1c_id: int | None, failed: dict[int, str]) -> None:
     """Create the deals of new orders, 50 a request, each carrying its 1C id."""
 
-    async def write(chunk: list[_Order]) -> None:
-        drafts = [new_deal(item.order, field_of_1c_id, item.data.id_1c) for item in chunk]
-        started = int(time.time())
-        try:
-            creating = amo.create_batch("leads", drafts)
-            ids = await (linking_errors_as_input(creating) if len(chunk) == 1 else creating)
-        except AmoCRMError as exc:
-            if not ambiguous(exc) or field_of_1c_id is None:
-                raise  # without the field of 1C ids what was created cannot be told: the items fail, 1C repeats them
-            # amoCRM may have created some or all: recognise them by their 1C id before anything is sent again
-            found = _by_1c_id(await amo.changed_since("leads", started - RECOVERY_WINDOW), field_of_1c_id)
-            for item in chunk:
-                item.amo_id = found.get(item.data.id_1c or "")
-            rest = [item for item in chunk if item.amo_id is None]
-            if rest and len(chunk) > 1:
-                half = len(rest) // 2 or 1
-                for part in (rest[:half], rest[half:]):
-                    if part:
-                        await in_chunks(part, write, failed, lambda item: item.position)
-            elif rest:
-                raise
-            return
-        for item, amo_id in zip(chunk, ids, strict=True):
-            item.amo_id = amo_id
+    async def create(chunk: list[_Order]) -> list[int]:
+        creating = amo.create_batch("leads", [new_deal(item.order, field_of_1c_id, item.data.id_1c) for item in chunk])
+        return await (linking_errors_as_input(creating) if len(chunk) == 1 else creating)
 
-    await in_chunks(items, write, failed, lambda item: item.position)
+    async def recognise(chunk: list[_Order]) -> None:
+        assert field_of_1c_id is not None
+        found = _by_1c_id(await amo.changed_since("leads", int(time.time()) - RECOVERY_WINDOW), field_of_1c_id)
+        for item in chunk:
+            item.amo_id = found.get(item.data.id_1c or "")
+
+    await create_all(items, create, recognise if field_of_1c_id is not None else None, failed)
 
 
 def _by_1c_id(leads: Sequence[Contact | Company | Lead], field_of_1c_id: int) -> dict[str, int]:
