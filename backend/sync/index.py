@@ -22,6 +22,7 @@ Party = Literal["contacts", "companies"]
 # refresh reads again whatever changed within it, amo1c's own writes of the batch before included.
 OVERLAP = 3
 CHUNK = 500  # rows a statement deletes or writes at most
+READS_WHEN_SHIFTED = 3  # reads of one refresh at most, while entities keep being edited as it pages
 
 
 def keys_of(found: Contact | Company | Lead, *, inn_field: int | None, id_field: int | None) -> set[str]:
@@ -41,7 +42,13 @@ async def refresh(amo: AmoCRMClient, entity: Party, *, inn_field: int | None, id
     AmoCRMError (the mark then stays, so the next refresh reads the same again)."""
     mark, _ = await IndexMark.get_or_create(account_id=amo.account_id, entity=entity)
     since = max(0, int(mark.refreshed_until) - OVERLAP) if mark.refreshed_until else 0
-    changed = await amo.changed_since(entity, since)
+    for _ in range(READS_WHEN_SHIFTED):
+        read = await amo.changed_since(entity, since)
+        changed = list({found.id: found for found in read}.values())  # the later sighting of each is the newer
+        if len(changed) == len(read):
+            break
+        # an entity read twice was edited while the pages were read: amoCRM pages by offset, so moving it to the end
+        # pushed another one past a page already read — read the same again (an edit elsewhere moves nothing read)
     await _replace(amo.account_id, entity, changed, inn_field=inn_field, id_field=id_field)
     newest = max((found.updated_at for found in changed), default=int(mark.refreshed_until))
     await IndexMark.filter(id=mark.id).update(refreshed_until=max(newest, int(mark.refreshed_until)))
