@@ -14,14 +14,15 @@ Items with an amoCRM `id` or without an `id_1c` take the single call's path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+from typing import Literal
 
 from backend.amocrm import AmoCRMClient, Company, CompanyDraft, Contact, ContactDraft
-from backend.amocrm.errors import AmoCRMError, AmoCRMRejected, AmoCRMUnreachable
+from backend.amocrm.errors import AmoCRMError
 from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync import index, links
+from backend.sync.chunks import ambiguous, write_in_chunks
 from backend.sync.companies import company_unchanged, inn_digits, prepare_company, sync_company
 from backend.sync.contacts import CounterpartyInput, contact_draft, contact_unchanged, prepare_contact, sync_contact
 from backend.sync.directory import FieldDirectory, id_field
@@ -32,10 +33,8 @@ from backend.sync.phones import phone_digits
 logger = logging.getLogger("amo1c.batch")
 
 MAX_ITEMS = 500
-WRITE_CHUNK = 50  # amoCRM takes up to 250 entities a write and recommends 50
 Party = Literal["contacts", "companies"]
 Draft = ContactDraft | CompanyDraft
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -283,7 +282,7 @@ async def _update(
     async def write(chunk: list[tuple[_Item, Draft]]) -> None:
         await amo.update_batch(entity, [(item.amo_id or 0, draft) for item, draft in chunk])
 
-    await _in_chunks(changes, write, failed, lambda change: change[0].position)
+    await write_in_chunks(changes, write, failed, lambda change: change[0].position)
 
 
 async def _create(
@@ -310,7 +309,7 @@ async def _create(
         try:
             ids = await amo.create_batch(entity, [item.draft for item in chunk])
         except AmoCRMError as exc:
-            if not _ambiguous(exc) or field_of_1c_id is None:
+            if not ambiguous(exc) or field_of_1c_id is None:
                 raise  # without the field of 1C ids what was created cannot be told: the items fail, 1C repeats them
             # amoCRM may have created some or all: recognise them by their 1C id before anything is sent again
             await index.refresh(amo, entity, inn_field=inn_field, id_field=field_of_1c_id)
@@ -322,42 +321,14 @@ async def _create(
                 half = len(rest) // 2 or 1
                 for part in (rest[:half], rest[half:]):
                     if part:
-                        await _in_chunks(part, write, failed, lambda item: item.position)
+                        await write_in_chunks(part, write, failed, lambda item: item.position)
             elif rest:
                 raise
             return
         for item, amo_id in zip(chunk, ids, strict=True):
             item.amo_id = amo_id
 
-    await _in_chunks(ready, write, failed, lambda item: item.position)
-
-
-async def _in_chunks(
-    items: list[T], write: Callable[[list[T]], Awaitable[None]], failed: dict[int, str], position: Callable[[T], int]
-) -> None:
-    """Write in chunks of WRITE_CHUNK; a chunk amoCRM refuses as a whole is written item by item, so only the items
-    at fault fail (with amoCRM's words)."""
-    for start in range(0, len(items), WRITE_CHUNK):
-        chunk = items[start : start + WRITE_CHUNK]
-        try:
-            await write(chunk)
-        except AmoCRMError as exc:
-            if len(chunk) == 1 or _ambiguous(exc):
-                for item in chunk:
-                    failed[position(item)] = str(exc)
-                continue
-            for item in chunk:
-                try:
-                    await write([item])
-                except AmoCRMError as single:
-                    failed[position(item)] = str(single)
-
-
-def _ambiguous(exc: AmoCRMError) -> bool:
-    """Whether amoCRM may have applied a write it answered with this error (a 5xx, a timeout, a broken answer)."""
-    if isinstance(exc, AmoCRMUnreachable):
-        return True
-    return isinstance(exc, AmoCRMRejected) and exc.status is not None and exc.status >= 500
+    await write_in_chunks(ready, write, failed, lambda item: item.position)
 
 
 def _with_1c_id(draft: Draft, field_id: int, id_1c: str) -> Draft:
