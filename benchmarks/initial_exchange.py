@@ -21,7 +21,8 @@ from urllib.parse import unquote
 
 import httpx
 
-from backend.sync.batch import MAX_ITEMS, WRITE_CHUNK
+from backend.sync.batch import MAX_ITEMS
+from backend.sync.chunks import WRITE_CHUNK
 from backend.testing.workers import ServeWorkers
 from benchmarks.harness import AUTH, OPERATOR
 from benchmarks.workers import CLIENT_ID, CLIENT_SECRET, PUBLIC_URL, fake_amocrm, install

@@ -14,14 +14,15 @@ Items with an amoCRM `id` or without an `id_1c` take the single call's path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol, TypeVar
+from typing import Literal
 
 from backend.amocrm import AmoCRMClient, Company, CompanyDraft, Contact, ContactDraft
-from backend.amocrm.errors import AmoCRMError, AmoCRMRejected, AmoCRMUnreachable
+from backend.amocrm.errors import AmoCRMError
 from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync import index, links
+from backend.sync.chunks import create_all, write_in_chunks
 from backend.sync.companies import company_unchanged, inn_digits, prepare_company, sync_company
 from backend.sync.contacts import CounterpartyInput, contact_draft, contact_unchanged, prepare_contact, sync_contact
 from backend.sync.directory import FieldDirectory, id_field
@@ -32,10 +33,8 @@ from backend.sync.phones import phone_digits
 logger = logging.getLogger("amo1c.batch")
 
 MAX_ITEMS = 500
-WRITE_CHUNK = 50  # amoCRM takes up to 250 entities a write and recommends 50
 Party = Literal["contacts", "companies"]
 Draft = ContactDraft | CompanyDraft
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -283,7 +282,7 @@ async def _update(
     async def write(chunk: list[tuple[_Item, Draft]]) -> None:
         await amo.update_batch(entity, [(item.amo_id or 0, draft) for item, draft in chunk])
 
-    await in_chunks(changes, write, failed, lambda change: change[0].position, idempotent=True)
+    await write_in_chunks(changes, write, failed, lambda change: change[0].position, resend=True)
 
 
 async def _create(
@@ -316,91 +315,6 @@ async def _create(
             item.amo_id = found.get(f"id1c:{item.data.id_1c}")
 
     await create_all(ready, create, recognise if field_of_1c_id is not None else None, failed)
-
-
-class Created(Protocol):
-    """An item a batch creates: where it stands in the batch, and its entity once known."""
-
-    position: int
-    amo_id: int | None
-
-
-C = TypeVar("C", bound=Created)
-
-
-async def create_all(
-    items: list[C],
-    create: Callable[[list[C]], Awaitable[list[int]]],
-    recognise: Callable[[list[C]], Awaitable[None]] | None,
-    failed: dict[int, str],
-) -> None:
-    """Create `items` 50 a request (`create` answers their ids in order), setting each one's `amo_id`. When a
-    request fails ambiguously (a 5xx, a timeout) amoCRM may have created some or all: `recognise` finds those by
-    their 1C id (setting their `amo_id`) before anything is sent again, and the rest is retried in halves. Without
-    `recognise` (no field of 1C ids to tell them by) the items fail and 1C repeats them."""
-
-    async def write(chunk: list[C]) -> None:
-        try:
-            ids = await create(chunk)
-        except AmoCRMError as exc:
-            if not ambiguous(exc) or recognise is None:
-                raise
-            await recognise(chunk)
-            rest = [item for item in chunk if item.amo_id is None]
-            if rest and len(chunk) > 1:
-                half = len(rest) // 2 or 1
-                for part in (rest[:half], rest[half:]):
-                    if part:
-                        await in_chunks(part, write, failed, lambda item: item.position)
-            elif rest:
-                raise
-            return
-        for item, amo_id in zip(chunk, ids, strict=True):
-            item.amo_id = amo_id
-
-    await in_chunks(items, write, failed, lambda item: item.position)
-
-
-async def in_chunks(
-    items: list[T],
-    write: Callable[[list[T]], Awaitable[None]],
-    failed: dict[int, str],
-    position: Callable[[T], int],
-    *,
-    idempotent: bool = False,
-) -> None:
-    """Write in chunks of WRITE_CHUNK; a chunk amoCRM refuses as a whole is written item by item, so only the items
-    at fault fail (with amoCRM's or sync's words). A chunk of an `idempotent` write (PATCH) that fails ambiguously
-    (a 504: too much at once) is written again in halves; any other ambiguous failure fails its items."""
-    for start in range(0, len(items), WRITE_CHUNK):
-        chunk = items[start : start + WRITE_CHUNK]
-        try:
-            await write(chunk)
-        except AmoCRMError as exc:
-            if idempotent and ambiguous(exc) and len(chunk) > 1:
-                half = len(chunk) // 2
-                await in_chunks(chunk[:half], write, failed, position, idempotent=True)
-                await in_chunks(chunk[half:], write, failed, position, idempotent=True)
-                continue
-            if len(chunk) == 1 or ambiguous(exc):
-                for item in chunk:
-                    failed[position(item)] = str(exc)
-                continue
-            for item in chunk:
-                try:
-                    await write([item])
-                except (AmoCRMError, SyncError) as single:
-                    failed[position(item)] = str(single)
-        except SyncError as exc:  # a write that names 1C's field at fault (sync.leads.linking_errors_as_input)
-            for item in chunk:
-                failed[position(item)] = str(exc)
-
-
-def ambiguous(exc: AmoCRMError) -> bool:
-    """Whether amoCRM may have applied a write it answered with this error (a 5xx, a timeout, a broken answer)."""
-    if isinstance(exc, AmoCRMUnreachable):
-        return True
-    return isinstance(exc, AmoCRMRejected) and exc.status is not None and exc.status >= 500
 
 
 def _with_1c_id(draft: Draft, field_id: int, id_1c: str) -> Draft:

@@ -7,17 +7,17 @@ the event, order, document and sum; a redelivery of such an event is still recog
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from backend.amocrm import AmoCRMClient, LeadDraft
+from backend.amocrm import AmoCRMClient, Lead, LeadDraft
 from backend.models import Account, EntityKind, EventName, EventRule, OneCBase, ProcessedEvent
-from backend.sync.errors import Conflict, InvalidInput
-from backend.sync.links import fingerprint, link_of_1c_object
+from backend.sync.errors import Conflict, InvalidInput, SyncError
+from backend.sync.links import fingerprint, links_of_1c_objects
 
 EVENT_TITLES = {
     EventName.CANCEL_ORDER: "Заказ аннулирован",
@@ -106,31 +106,43 @@ def _number(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize() if value else Decimal(0), "f")
 
 
+@dataclass(frozen=True)
+class Action:
+    """What an event does to its lead under the account's rule: the stage it moves the lead to (None: the lead
+    stays) and whether it writes a note."""
+
+    status_id: int | None
+    note: bool
+
+
+def action_of(rule: EventRule | None, lead: Lead) -> Action:
+    """The rule's action on this lead: a move to the rule's stage unless the lead is there already, and a note when
+    there is no rule or the rule asks for one; raises nothing."""
+    if rule is None:
+        return Action(None, note=True)
+    moves = rule.status_id is not None and rule.status_id != lead.status_id
+    return Action(rule.status_id if moves else None, note=rule.add_note)
+
+
 async def process_event(amo: AmoCRMClient, account: Account, base: OneCBase, event: EventInput) -> EventOutcome:
     """Apply an event to its deal exactly once; raises InvalidInput, Conflict or AmoCRMError (then not recorded)."""
-    deal_id = await _deal_of(base, event)
-    try:
-        done = await ProcessedEvent.create(
-            base_id=base.id,
-            fingerprint=event_fingerprint(event),
-            scheme=SCHEME,
-            event_name=event.event_name,
-            amo_id=deal_id,
-        )
-    except IntegrityError:
+    deal_id = await deal_of(base, event)
+    done = await record(base, event, deal_id)
+    if done is None:
         return EventOutcome(deal_id, applied=False)
     try:
-        if await _recorded_before_upgrade(base, event, deal_id):
+        if await recorded_before_upgrade(base, event, deal_id):
             return EventOutcome(deal_id, applied=False)
         lead = await amo.get_lead(deal_id)
         if lead is None:
-            raise Conflict(f"сделка {deal_id} не найдена в amoCRM (удалена?)")
+            raise missing_deal(deal_id)
         rule = await EventRule.get_or_none(
             account_id=account.id, event_name=event.event_name, pipeline_id=lead.pipeline_id
         )
-        if rule is not None and rule.status_id is not None and rule.status_id != lead.status_id:
-            await amo.update_lead(deal_id, LeadDraft(pipeline_id=lead.pipeline_id, status_id=rule.status_id))
-        if rule is None or rule.add_note:
+        action = action_of(rule, lead)
+        if action.status_id is not None:
+            await amo.update_lead(deal_id, LeadDraft(pipeline_id=lead.pipeline_id, status_id=action.status_id))
+        if action.note:
             await amo.add_note("leads", deal_id, note_text(event))
     except BaseException:
         await done.delete()  # not applied: a redelivery must be able to apply it
@@ -138,7 +150,22 @@ async def process_event(amo: AmoCRMClient, account: Account, base: OneCBase, eve
     return EventOutcome(deal_id, applied=True)
 
 
-async def _recorded_before_upgrade(base: OneCBase, event: EventInput, deal_id: int) -> bool:
+async def record(base: OneCBase, event: EventInput, deal_id: int) -> ProcessedEvent | None:
+    """Insert the event's row before anything is written, so that one delivery applies it; None when a row holds it
+    already (applied, or being applied by another call). Raises only what the database raises."""
+    try:
+        return await ProcessedEvent.create(
+            base_id=base.id,
+            fingerprint=event_fingerprint(event),
+            scheme=SCHEME,
+            event_name=event.event_name,
+            amo_id=deal_id,
+        )
+    except IntegrityError:
+        return None
+
+
+async def recorded_before_upgrade(base: OneCBase, event: EventInput, deal_id: int) -> bool:
     """Whether a LEGACY_SCHEME row records the event; that row gives way to the one just written for it, so it
     answers one redelivery and a later, different event with the same old print is applied."""
     legacy = ProcessedEvent.filter(
@@ -147,12 +174,36 @@ async def _recorded_before_upgrade(base: OneCBase, event: EventInput, deal_id: i
     return await legacy.delete() > 0
 
 
-async def _deal_of(base: OneCBase, event: EventInput) -> int:
-    if event.amo_id is not None:
-        return event.amo_id
-    if event.id_1c is None:
-        raise InvalidInput("id", 'укажите "id" сделки amoCRM или "id_1c" заказа 1С')
-    link = await link_of_1c_object(base, EntityKind.LEAD, event.id_1c)
-    if link is None or link.amo_id is None:
-        raise Conflict(f"заказ 1С {event.id_1c} ещё не связан со сделкой amoCRM: сначала вызовите /sync/leads")
-    return int(link.amo_id)
+def missing_deal(deal_id: int) -> Conflict:
+    """The error of an event whose deal amoCRM no longer has; raises nothing."""
+    return Conflict(f"сделка {deal_id} не найдена в amoCRM (удалена?)")
+
+
+async def deal_of(base: OneCBase, event: EventInput) -> int:
+    """The amoCRM deal an event is about: its `id`, or the deal its order is linked to; raises InvalidInput (neither
+    given) or Conflict (the order never synced)."""
+    (deal,) = await deals_of(base, [event])
+    if isinstance(deal, SyncError):
+        raise deal
+    return deal
+
+
+async def deals_of(base: OneCBase, events: Sequence[EventInput]) -> list[int | SyncError]:
+    """deal_of for many events, their orders' links read together: each event's deal, or the error deal_of raises
+    for it."""
+    orders = await links_of_1c_objects(
+        base, EntityKind.LEAD, [e.id_1c for e in events if e.amo_id is None and e.id_1c is not None]
+    )
+    deals: list[int | SyncError] = []
+    for event in events:
+        if event.amo_id is not None:
+            deals.append(event.amo_id)
+        elif event.id_1c is None:
+            deals.append(InvalidInput("id", 'укажите "id" сделки amoCRM или "id_1c" заказа 1С'))
+        elif (link := orders.get(event.id_1c)) is None or link.amo_id is None:
+            deals.append(
+                Conflict(f"заказ 1С {event.id_1c} ещё не связан со сделкой amoCRM: сначала вызовите /sync/leads")
+            )
+        else:
+            deals.append(int(link.amo_id))
+    return deals

@@ -196,9 +196,16 @@ async def link_of_amo_entity(base: OneCBase, kind: EntityKind, amo_id: int) -> E
     return await EntityLink.filter(base_id=base.id, kind=kind, amo_id=amo_id).order_by("-updated_at").first()
 
 
-async def link_of_1c_object(base: OneCBase, kind: EntityKind, id_1c: str) -> EntityLink | None:
-    """The link of a 1C object, if it was ever synced."""
-    return await EntityLink.get_or_none(base_id=base.id, kind=kind, id_1c=id_1c)
+async def links_of_1c_objects(base: OneCBase, kind: EntityKind, ids_1c: Iterable[str]) -> dict[str, EntityLink]:
+    """The links of those of these 1C objects ever synced, by 1C id, CLAIM_CHUNK a statement."""
+    wanted = list(dict.fromkeys(ids_1c))
+    found: dict[str, EntityLink] = {}
+    for start in range(0, len(wanted), CLAIM_CHUNK):
+        chunk = wanted[start : start + CLAIM_CHUNK]
+        found.update(
+            (str(link.id_1c), link) for link in await EntityLink.filter(base_id=base.id, kind=kind, id_1c__in=chunk)
+        )
+    return found
 
 
 async def keep_link(base: OneCBase, kind: EntityKind, amo_id: int, link_url: str) -> None:

@@ -21,7 +21,8 @@ from backend.amocrm import AmoCRMClient, Company, Contact, Lead, LeadDraft
 from backend.amocrm.errors import AmoCRMError
 from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync import links
-from backend.sync.batch import ItemResult, create_all, in_chunks
+from backend.sync.batch import ItemResult
+from backend.sync.chunks import create_all, write_in_chunks
 from backend.sync.directory import FieldDirectory, id_field
 from backend.sync.errors import SyncError
 from backend.sync.leads import OrderInput, PreparedOrder, linking_errors_as_input, new_deal, prepare_order, sync_lead
@@ -147,7 +148,7 @@ async def _update(amo: AmoCRMClient, items: list[_Order], failed: dict[int, str]
         changes = amo.update_batch("leads", [(item.amo_id or 0, item.order.changes) for item in chunk])
         await (linking_errors_as_input(changes) if len(chunk) == 1 else changes)
 
-    await in_chunks(items, write, failed, lambda item: item.position, idempotent=True)
+    await write_in_chunks(items, write, failed, lambda item: item.position, resend=True)
 
 
 async def _create(amo: AmoCRMClient, items: list[_Order], field_of_1c_id: int | None, failed: dict[int, str]) -> None:

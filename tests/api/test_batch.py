@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 from backend.fakes.amocrm.manager_actions import add_entities
-from backend.models import EntityKind, EntityLink, SyncLogEntry
+from backend.models import EntityKind, EntityLink, EventName, EventRule, OneCBase, ProcessedEvent, SyncLogEntry
+from backend.sync.links import fingerprint
 from tests.api.conftest import World
 from tests.factories import BASE_AUTH, field_values
 
@@ -284,3 +285,202 @@ async def test_orders_and_events_in_batches_are_applied_once_each(world: World) 
     again = (await world.post("/sync/leads/batch", batch(world, orders))).json()["data"]
     assert [answer["data"] for answer in again] == [answer["data"] for answer in leads[:3]]
     assert len(world.fake_account.leads) == 3
+
+
+EVENTS = "/sync/process_event/batch"
+
+
+async def orders(world: World, count: int) -> list[int]:
+    """Sync orders o-0… through the leads batch; their deals' ids, in order."""
+    items = [{"id_1c": f"o-{n}", "order_number": str(n), "budget": 100} for n in range(count)]
+    answers = (await world.post("/sync/leads/batch", batch(world, items))).json()["data"]
+    assert all(answer["success"] for answer in answers), answers
+    return [answer["data"] for answer in answers]
+
+
+def other_stages(world: World, deal_id: int) -> list[int]:
+    """The open stages of the deal's pipeline but the one it is at, in the pipeline's order."""
+    lead = world.fake_account.leads[deal_id]
+    assert lead.pipeline_id is not None
+    statuses = sorted(world.fake_account.pipelines[lead.pipeline_id].statuses, key=lambda status: status.sort)
+    return [status.id for status in statuses if 10 < status.sort < 10000 and status.id != lead.status_id]
+
+
+async def rule(world: World, event_name: EventName, deal_id: int, status_id: int) -> None:
+    """A rule moving the deals of this deal's pipeline to `status_id` at `event_name`, with a note."""
+    pipeline_id = world.fake_account.leads[deal_id].pipeline_id
+    await EventRule.create(
+        account_id=world.account.id, event_name=event_name, pipeline_id=pipeline_id, status_id=status_id
+    )
+
+
+def noted(world: World) -> list[tuple[int, str]]:
+    """Every lead note the fake holds, (deal, text), in the order they were added."""
+    return [
+        (note.entity_id, note.params.get("text", ""))
+        for note in sorted(world.fake_account.notes.values(), key=lambda note: note.id)
+        if note.entity_type == "leads"
+    ]
+
+
+def reads_by_id(world: World) -> list[str]:
+    return [
+        record.query
+        for record in world.fake.requests
+        if record.path == "/api/v4/leads" and record.method == "GET" and "filter%5Bid%5D" in record.query
+    ]
+
+
+async def test_events_of_many_deals_are_read_moved_and_noted_in_chunks(world: World) -> None:
+    deals = await orders(world, 120)
+    stage = other_stages(world, deals[0])[0]
+    await rule(world, EventName.PAYMENT, deals[0], stage)
+    world.fake.requests.clear()
+    items = [{"event_name": "payment", "id_1c": f"o-{n}", "sum": 100 + n} for n in range(120)]
+
+    answers = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert all(answer["success"] for answer in answers), answers
+    assert [answer["data"] for answer in answers] == deals
+    assert all(world.fake_account.leads[deal].status_id == stage for deal in deals)
+    assert sorted(noted(world)) == sorted((deal, f"1С: Оплата, сумма {100 + n},00.") for n, deal in enumerate(deals))
+    assert len(reads_by_id(world)) == 1
+    assert posts(world, "/api/v4/leads", "PATCH") == [50, 50, 20]
+    assert posts(world, "/api/v4/leads/notes") == [50, 50, 20]
+    assert world.api_calls() == 7, "instead of a GET, a PATCH and a POST for each of 120 events"
+
+    calls = world.api_calls()
+    again = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert again == answers
+    assert len(noted(world)) == 120 and world.api_calls() == calls, "events applied once cost nothing again"
+
+
+async def test_an_event_of_an_unknown_order_or_a_deleted_deal_fails_alone(world: World) -> None:
+    deals = await orders(world, 3)
+    del world.fake_account.leads[deals[1]]  # a manager deleted it in amoCRM
+    items = [
+        {"event_name": "shipment", "id_1c": "o-0"},
+        {"event_name": "shipment", "id_1c": "o-1"},
+        {"event_name": "shipment", "id_1c": "never-synced"},
+        {"event_name": "refund", "id_1c": "o-2"},
+        "not an object",
+        {"event_name": "shipment", "id": deals[2]},
+    ]
+
+    answers = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert [answer["success"] for answer in answers] == [True, False, False, False, False, True]
+    assert [answer["data"] for answer in answers] == [deals[0], None, None, None, None, deals[2]]
+    assert answers[1]["error"] == f"сделка {deals[1]} не найдена в amoCRM (удалена?)"
+    assert answers[2]["id_1c"] == "never-synced" and "/sync/leads" in answers[2]["error"]
+    assert "event_name" in answers[3]["error"] and "JSON-объектом" in answers[4]["error"]
+    assert [deal for deal, _ in noted(world)] == [deals[0], deals[2]]
+    assert await ProcessedEvent.all().count() == 2, "a failed event leaves no row: its redelivery applies it"
+
+
+async def test_several_events_of_one_deal_move_it_through_each_stage_in_order(world: World) -> None:
+    deals = await orders(world, 2)
+    paid, shipped = other_stages(world, deals[0])[:2]
+    await rule(world, EventName.PAYMENT, deals[0], paid)
+    await rule(world, EventName.SHIPMENT, deals[0], shipped)
+    world.fake.requests.clear()
+    items = [
+        {"event_name": "payment", "id_1c": "o-0", "sum": 100},
+        {"event_name": "payment", "id_1c": "o-1", "sum": 5},
+        {"event_name": "shipment", "id": deals[0]},
+    ]
+
+    answers = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert [answer["data"] for answer in answers] == [deals[0], deals[1], deals[0]]
+    assert world.fake_account.leads[deals[0]].status_id == shipped
+    assert [text for deal, text in noted(world) if deal == deals[0]] == ["1С: Оплата, сумма 100,00.", "1С: Отгрузка."]
+    one_by_one = [
+        record.body["status_id"]
+        for record in world.fake.requests
+        if record.method == "PATCH" and record.path == f"/api/v4/leads/{deals[0]}"
+    ]
+    assert one_by_one == [paid, shipped], "amoCRM sees each move, and runs each stage's automations"
+    assert posts(world, "/api/v4/leads", "PATCH") == [1] and world.fake_account.leads[deals[1]].status_id == paid
+
+
+async def test_notes_answered_ambiguously_are_not_sent_again_and_their_events_stay_unapplied(world: World) -> None:
+    deals = await orders(world, 3)
+    world.fake.fail_next(1, status=504, path_prefix="/api/v4/leads/notes", method="POST", after_apply=True)
+    items = [{"event_name": "shipment", "id_1c": f"o-{n}"} for n in range(3)]
+
+    answers = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert not any(answer["success"] for answer in answers)
+    assert all("504" in answer["error"] for answer in answers)
+    assert posts(world, "/api/v4/leads/notes") == [3], "amoCRM may have added them: not sent again"
+    assert len(noted(world)) == 3 and await ProcessedEvent.all().count() == 0
+
+    redelivered = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert [answer["data"] for answer in redelivered] == deals, "1C's redelivery applies them"
+    assert len(noted(world)) == 6, "as the single call, an ambiguous failure may write a note twice"
+
+
+async def test_a_patch_that_fails_without_applying_is_retried_in_halves(world: World) -> None:
+    deals = await orders(world, 4)
+    stage = other_stages(world, deals[0])[0]
+    await rule(world, EventName.SHIPMENT, deals[0], stage)
+    world.fake.fail_next(4, status=504, path_prefix="/api/v4/leads", method="PATCH")  # every attempt of the first
+    items = [{"event_name": "shipment", "id_1c": f"o-{n}"} for n in range(4)]
+
+    answers = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert all(answer["success"] for answer in answers), answers
+    assert posts(world, "/api/v4/leads", "PATCH") == [4, 4, 4, 4, 2, 2]
+    assert all(world.fake_account.leads[deal].status_id == stage for deal in deals)
+    assert posts(world, "/api/v4/leads/notes") == [4]
+
+
+async def test_a_refused_patch_fails_only_the_deals_amocrm_refuses(world: World) -> None:
+    deals = await orders(world, 3)
+    stage = other_stages(world, deals[0])[0]
+    await rule(world, EventName.SHIPMENT, deals[0], stage)
+    world.fake.fail_next(1, status=400, path_prefix="/api/v4/leads", method="PATCH")
+    items = [{"event_name": "shipment", "id_1c": f"o-{n}"} for n in range(3)]
+
+    answers = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert all(answer["success"] for answer in answers), "the chunk refused as a whole is sent deal by deal"
+    assert posts(world, "/api/v4/leads", "PATCH") == [3, 1, 1, 1]
+    assert len(noted(world)) == 3
+
+
+async def test_an_event_recorded_before_the_upgrade_is_recognised_in_a_batch(world: World) -> None:
+    deals = await orders(world, 2)
+    base = await OneCBase.get(account_id=world.account.id, id_base="trade")
+    await ProcessedEvent.create(
+        base_id=base.id,
+        fingerprint=fingerprint("part_payment", "o-0", "", "5000"),
+        scheme=1,
+        event_name=EventName.PART_PAYMENT,
+        amo_id=deals[0],
+    )
+    items = [{"event_name": "part_payment", "id_1c": f"o-{n}", "sum": "5000"} for n in range(2)]
+
+    answers = (await world.post(EVENTS, batch(world, items))).json()["data"]
+
+    assert [answer["data"] for answer in answers] == deals
+    assert [deal for deal, _ in noted(world)] == [deals[1]]
+    assert await ProcessedEvent.filter(scheme=1).count() == 0
+
+
+async def test_a_batch_and_single_calls_at_once_apply_each_event_once(world: World) -> None:
+    deals = await orders(world, 20)
+    items = [{"event_name": "payment", "id_1c": f"o-{n}", "sum": n + 1} for n in range(20)]
+    singles = [
+        world.post("/sync/process_event", {**items[n], "key": world.account.id, "id_base": "trade"})
+        for n in range(0, 20, 3)
+    ]
+
+    batch_answer, *single_answers = await asyncio.gather(world.post(EVENTS, batch(world, items)), *singles)
+
+    assert [answer["data"] for answer in batch_answer.json()["data"]] == deals
+    assert all(answer.status_code == 200 for answer in single_answers)
+    assert sorted(noted(world)) == sorted((deal, f"1С: Оплата, сумма {n + 1},00.") for n, deal in enumerate(deals))
