@@ -14,6 +14,7 @@ import math
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ DIRECTORY = 10_000  # 1C's counterparties
 HELD = 10_000  # contacts the account holds before the exchange
 SHARED = 2_000  # of which 1C's directory has by phone (every 5th counterparty)
 SAMPLE = 300  # counterparties sent one call each, extrapolated to the directory
+ORDERS = 2_000  # 1C's open orders, each of a counterparty of the directory, then a payment of each
 SAMPLE_CALLERS = 8
 FAKE_RPS, BUDGET_RPS = 7, 6.0
 PAGE = 250  # amoCRM's longest page
@@ -46,6 +48,19 @@ class Exchange:
     duplicates: int  # phone numbers held by more than one contact
     failed: int  # items answered with an error
     peak_rss_mb: float
+    account_id: int
+    contact_ids: list[int]  # the counterparties' contacts, in the directory's order
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Orders or events sent in batches after the directory: time, amoCRM requests, failed items, what amoCRM
+    holds afterwards (deals, or notes)."""
+
+    seconds: float
+    requests: int
+    failed: int
+    held: int
 
 
 def phone_of(n: int) -> str:
@@ -134,20 +149,55 @@ async def exchange(http: httpx.AsyncClient, fake_url: str, url: str, pid: int) -
     _, _, refused_before = await counts(http, fake_url, account_id)
     await asyncio.sleep(1.5)  # the budget of the installation's requests
     (await http.delete(f"{fake_url}/_fake/requests")).raise_for_status()
-    failed = 0
     started = time.perf_counter()
-    for start in range(0, DIRECTORY, MAX_ITEMS):
-        items = [counterparty(n) for n in range(start, min(DIRECTORY, start + MAX_ITEMS))]
-        body = {"key": account_id, "id_base": "bench", "items": items}
-        response = await http.post(f"{url}/sync/clients_contacts/batch", json=body, headers=AUTH)
-        if response.status_code != 200:
-            raise RuntimeError(f"the batch answered {response.status_code}: {response.text[:500]}")
-        failed += sum(1 for answer in response.json()["data"] if not answer["success"])
+    answers = await in_batches(
+        http, url, account_id, "/sync/clients_contacts/batch", map(counterparty, range(DIRECTORY))
+    )
     seconds = time.perf_counter() - started
     requests = await requests_of(http, fake_url, account_id)
     contacts, duplicates, refused = await counts(http, fake_url, account_id)
     rss = peak_rss_mb(pid)
-    return Exchange(seconds, requests, refused - refused_before, contacts, duplicates, failed, rss)
+    failed = sum(1 for answer in answers if not answer["success"])
+    ids = [int(answer["data"] or 0) for answer in answers]
+    return Exchange(seconds, requests, refused - refused_before, contacts, duplicates, failed, rss, account_id, ids)
+
+
+async def in_batches(
+    http: httpx.AsyncClient, url: str, account_id: int, path: str, items: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Send `items` to a batch call MAX_ITEMS at a time, one call after another; every item's answer in order."""
+    pending, answers = list(items), []
+    for start in range(0, len(pending), MAX_ITEMS):
+        body = {"key": account_id, "id_base": "bench", "items": pending[start : start + MAX_ITEMS]}
+        response = await http.post(f"{url}{path}", json=body, headers=AUTH)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:500]}")
+        answers.extend(response.json()["data"])
+    return answers
+
+
+async def orders_and_payments(http: httpx.AsyncClient, fake_url: str, url: str, done: Exchange) -> tuple[Phase, Phase]:
+    """ORDERS open orders of the directory's counterparties through /sync/leads/batch, then a payment of each
+    through /sync/process_event/batch (the bench account has no event rule: each payment is a note)."""
+    account_id = done.account_id
+    orders = [
+        {"id_1c": f"ord-{n:05d}", "order_number": f"{n:05d}", "budget": f"{1000 + n},50",
+         "contact_id": done.contact_ids[n * DIRECTORY // ORDERS]}
+        for n in range(ORDERS)
+    ]  # fmt: skip
+    payments = [{"event_name": "payment", "id_1c": f"ord-{n:05d}", "sum": 1000 + n} for n in range(ORDERS)]
+    phases = []
+    for path, items in (("/sync/leads/batch", orders), ("/sync/process_event/batch", payments)):
+        await asyncio.sleep(1.0)
+        (await http.delete(f"{fake_url}/_fake/requests")).raise_for_status()
+        started = time.perf_counter()
+        answers = await in_batches(http, url, account_id, path, items)
+        seconds = time.perf_counter() - started
+        requests = (await requests_of(http, fake_url, account_id)).total()
+        state = (await http.get(f"{fake_url}/_fake/accounts/{account_id}/state")).json()
+        held = len(state["leads"]) if path == "/sync/leads/batch" else len(state["notes"])
+        phases.append(Phase(seconds, requests, sum(1 for answer in answers if not answer["success"]), held))
+    return phases[0], phases[1]
 
 
 async def sample(http: httpx.AsyncClient, fake_url: str, url: str) -> tuple[float, int, int]:
@@ -205,12 +255,15 @@ def run() -> None:
         with ServeWorkers(1, env) as served:
             (url,), (pid,) = served.urls, served.pids
 
-            async def both() -> tuple[Exchange, tuple[float, int, int]]:
+            async def all_of_it() -> tuple[Exchange, tuple[Phase, Phase], tuple[float, int, int]]:
                 async with httpx.AsyncClient(timeout=600) as http:
-                    return await exchange(http, fake_url, url, pid), await sample(http, fake_url, url)
+                    done = await exchange(http, fake_url, url, pid)
+                    then = await orders_and_payments(http, fake_url, url, done)
+                    return done, then, await sample(http, fake_url, url)
 
-            measured, (sample_seconds, sample_requests, sample_refused) = asyncio.run(both())
+            measured, (orders, payments), (sample_seconds, sample_requests, sample_refused) = asyncio.run(all_of_it())
     _print(measured, sample_seconds, sample_requests, sample_refused)
+    _print_phases(orders, payments)
 
 
 def _print(measured: Exchange, sample_seconds: float, sample_requests: int, sample_refused: int) -> None:
@@ -250,6 +303,17 @@ def _print(measured: Exchange, sample_seconds: float, sample_requests: int, samp
         f"requests; batch vs one call per entity: {extrapolated / measured.seconds:.0f}× faster; the worker's peak "
         f"RSS: {measured.peak_rss_mb:.0f} MB\nthe batches' amoCRM requests: {breakdown}"
     )
+
+
+def _print_phases(orders: Phase, payments: Phase) -> None:
+    print(f"\nThen {ORDERS:,} open orders of those counterparties (each linked to its contact) and a payment of each, "
+          f"in batches of {MAX_ITEMS} (the account has no event rule: each payment is a note):\n")  # fmt: skip
+    print("| batch call | wall time | amoCRM requests | failed items | in amoCRM afterwards |")
+    print("|---|---|---|---|---|")
+    print(f"| /sync/leads/batch | {orders.seconds:.1f} s | {orders.requests} | {orders.failed} | "
+          f"{orders.held:,} deals (expected {ORDERS:,}) |")  # fmt: skip
+    print(f"| /sync/process_event/batch | {payments.seconds:.1f} s | {payments.requests} | {payments.failed} | "
+          f"{payments.held:,} notes (expected {ORDERS:,}) |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 from backend.amocrm import AmoCRMClient, Company, CompanyDraft, Contact, ContactDraft
 from backend.amocrm.errors import AmoCRMError
@@ -203,6 +203,35 @@ async def _write(
     except AmoCRMError as exc:  # the index or the reads failed: no item of the batch path was written
         for item in batch:
             failed.setdefault(item.position, str(exc))
+    await conclude(batch, failed, results)
+    return deferred
+
+
+class _Sent(Protocol):
+    """What 1C sent of an item: its 1C id and link."""
+
+    @property
+    def id_1c(self) -> str | None: ...
+    @property
+    def link(self) -> str | None: ...
+
+
+class Written(Protocol):
+    """An item of a batch's writes: where it stands, its claimed link, what it wrote and its entity once known."""
+
+    position: int
+    claim: links.Claim
+    amo_id: int | None
+
+    @property
+    def data(self) -> _Sent: ...
+    @property
+    def digest(self) -> str: ...
+
+
+async def conclude(batch: Sequence[Written], failed: dict[int, str], results: list[ItemResult | None]) -> None:
+    """Answer every item of a batch's writes: a failed one (or one left without an entity) gives its claim up and
+    answers why; the others' links are settled together with their entity and digest."""
     settled: list[tuple[EntityLink, int, str, str | None]] = []
     for item in batch:
         if item.position in failed or item.amo_id is None:
@@ -213,7 +242,6 @@ async def _write(
             settled.append((item.claim.link, item.amo_id, item.digest, item.data.link))
             results[item.position] = ItemResult(item.data.id_1c, True, data=item.amo_id)
     await links.settle_all(settled)
-    return deferred
 
 
 def _sharing(batch: list[_Item]) -> list[_Item]:

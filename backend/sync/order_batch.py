@@ -21,7 +21,7 @@ from backend.amocrm import AmoCRMClient, Company, Contact, Lead, LeadDraft
 from backend.amocrm.errors import AmoCRMError
 from backend.models import EntityKind, EntityLink, MappingKind, OneCBase
 from backend.sync import links
-from backend.sync.batch import ItemResult
+from backend.sync.batch import ItemResult, conclude
 from backend.sync.chunks import create_all, write_in_chunks
 from backend.sync.directory import FieldDirectory, id_field
 from backend.sync.errors import SyncError
@@ -39,6 +39,11 @@ class _Order:
     order: PreparedOrder
     claim: links.Claim
     amo_id: int | None = None
+
+    @property
+    def digest(self) -> str:
+        """The digest of what the order writes (its link keeps it, so an unchanged order costs nothing)."""
+        return self.order.digest
 
 
 async def sync_orders(
@@ -129,16 +134,7 @@ async def _write(
     except AmoCRMError as exc:  # the read failed: nothing of the batch path was written
         for item in batch:
             failed.setdefault(item.position, str(exc))
-    settled: list[tuple[EntityLink, int, str, str | None]] = []
-    for item in batch:
-        if item.position in failed or item.amo_id is None:
-            await links.abandon(item.claim)
-            error = failed.get(item.position, "не записан")
-            results[item.position] = ItemResult(item.data.id_1c, False, error=error)
-        else:
-            settled.append((item.claim.link, item.amo_id, item.order.digest, item.data.link))
-            results[item.position] = ItemResult(item.data.id_1c, True, data=item.amo_id)
-    await links.settle_all(settled)
+    await conclude(batch, failed, results)
 
 
 async def _update(amo: AmoCRMClient, items: list[_Order], failed: dict[int, str]) -> None:
