@@ -127,7 +127,7 @@ async def requests_of(http: httpx.AsyncClient, fake_url: str, account_id: int) -
         if not record["path"].startswith("/api/"):
             continue
         query = unquote(record.get("query") or "")
-        if record["method"] == "GET" and "filter[updated_at]" in query:
+        if record["method"] == "GET" and ("filter[updated_at]" in query or "order[id]" in query):
             kinds["index reads"] += 1
         elif record["method"] == "GET" and "filter[id]" in query:
             kinds["reads by id"] += 1
