@@ -4,8 +4,8 @@
 without `key`/`id_base`, read by the very function that reads the single call. The answer is the envelope with
 `data` a list, in the items' order, of `{"id_1c", "success", "data", "error"}`; one bad item never fails the
 others, and the status is 200 once the batch itself was read. Counterparties take sync.batch's path (an index
-instead of a search per item, writes 50 a request), events sync.event_batch's (leads read 250 a request, stage moves
-and notes written 50 a request); orders are applied one by one with the single call's function.
+instead of a search per item, writes 50 a request), orders sync.order_batch's (deals read 250 and written 50 a
+request), events sync.event_batch's (leads read 250 a request, stage moves and notes written 50 a request).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from backend.amocrm.errors import AmoCRMError
 from backend.api.body import ID_BASE, ITEMS, KEY, read_field
 from backend.api.endpoint import Result, SyncCall, named_1c_object, sync_route
 from backend.api.entities import company_of, contact_of, order_of
@@ -85,22 +84,6 @@ async def events_batch(call: SyncCall) -> Result:
     inputs = [_read(event_of, payload) for payload in batch_items(call)]
     amo, base = await call.workspace.amo(), call.linked_base()
     return _answer(call, await sync_events(amo, call.account, base, inputs))
-
-
-async def _one_by_one(
-    payloads: list[Payload | InvalidInput], apply: Callable[[Payload], Awaitable[ItemResult]]
-) -> list[ItemResult]:
-    """Each item applied in turn; one that is refused (or cannot be read) answers its error, the others go on."""
-    results = []
-    for payload in payloads:
-        if isinstance(payload, InvalidInput):
-            results.append(ItemResult(None, False, error=str(payload)))
-            continue
-        try:
-            results.append(await apply(payload))
-        except (SyncError, AmoCRMError) as exc:
-            results.append(ItemResult(None, False, error=str(exc)))
-    return results
 
 
 def _read(read: Callable[[Payload], T], payload: Payload | InvalidInput) -> T | SyncError:
