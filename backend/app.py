@@ -11,18 +11,20 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from backend import db, health, oauth, webhooks
+from backend import db, health, metrics, oauth, scrape, webhooks
 from backend.amocrm import RequestBudget, RetryPolicy
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
 from backend.crypto import SecretBox
 from backend.onec import call_timeouts
 from backend.pages import Pages, make_templates
 from backend.redaction import redact_server_log
+from backend.request_context import RequestContextMiddleware
 from backend.settings import Settings
 from backend.store import coordination
 from backend.sync.background import run_jobs
@@ -87,21 +89,29 @@ def create_app(
                 jobs = [domain.automation.read_hints, domain.outbox.deliver_due, domain.automation.reconcile_due]
                 worker = asyncio.create_task(run_jobs(jobs if background else [], stop, wake=domain.wake))
                 sync_log.start()
+                metrics.worker_started()
                 try:
                     yield
                 finally:
+                    metrics.worker_stopped()
                     stop.set()
                     await worker
                     await sync_log.close()  # after the last request and the last background round
         finally:
             await db.close_database()
 
-    return Starlette(routes=_routes(settings), lifespan=lifespan, exception_handlers={HTTPException: _http_error})
+    return Starlette(
+        routes=_routes(settings),
+        middleware=[Middleware(RequestContextMiddleware)],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+    )
 
 
 def _routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *health.routes,
+        *scrape.routes(settings),
         *sync_routes(),
         *oauth.routes,
         *webhooks.routes,

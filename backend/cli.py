@@ -13,8 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 import uvicorn
 from tortoise.exceptions import BaseORMException
 
-from backend import db
+from backend import db, metrics
 from backend.app import create_app
+from backend.log_format import uvicorn_log_config
 from backend.settings import Settings, SettingsError
 from backend.widget import SOURCE_ROOT, WidgetError, build_widget
 
@@ -92,17 +93,20 @@ def _serve(args: argparse.Namespace) -> None:
             raise CommandError(
                 f"the database lacks {len(pending)} migration(s) ({', '.join(pending)}): run `amo1c migrate`"
             )
+    log_config = uvicorn_log_config(settings.log_format)
     if args.workers > 1:
-        uvicorn.run(
-            "backend.asgi:app_from_env",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            proxy_headers=True,
-        )
+        with metrics.multiprocess_dir(settings.metrics):  # before the workers import prometheus_client
+            uvicorn.run(
+                "backend.asgi:app_from_env",
+                factory=True,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                proxy_headers=True,
+                log_config=log_config,
+            )
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_config=log_config)
 
 
 def _migrate(args: argparse.Namespace) -> None:

@@ -26,7 +26,7 @@ from backend.models import (
 from backend.testing import postgres as pg
 from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 12  # 0012: the correspondence rows' version of a base, bumped by triggers
+MIGRATIONS = 13  # 0013: the sync log entry's request id
 
 
 @pytest.fixture

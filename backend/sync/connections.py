@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from backend import metrics
 from backend.amocrm import AmoCRMAuthError, AmoCRMClient, OAuthCredentials, RetryPolicy
 from backend.crypto import SecretBox
 from backend.models import Account, Direction, OneCBase
@@ -11,6 +12,7 @@ from backend.onec import BaseClient, CallRecord, Connection, OneCClient
 from backend.settings import Settings
 from backend.store import Coordination
 from backend.sync.log import LogRecord, SyncLog
+from backend.sync.operations import operation_label
 
 
 class AmoCRMClients:
@@ -96,6 +98,7 @@ class OneCClients:
                 id_1c=record.id_1c,
                 summary=record.request_summary,
             )
+            metrics.onec_call(operation_label(record.operation), record.outcome, record.duration_ms / 1000)
             await sync_log.write(entry, status=record.status, error=record.error, duration_ms=record.duration_ms)
 
         client = OneCClient(

@@ -25,7 +25,7 @@ PAGE_SIZE = 50
 LISTED_FIELDS = (
     "id", "created_at", "id_base", "direction", "operation", "amo_id", "id_1c", "outcome", "http_status", "count",
 )  # fmt: skip
-DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary")
+DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary", "request_id")
 # An error is stored whole and may be long (1C's answer, a request's text echoed back): pages read only its start.
 LISTED_ERROR_CHARS = 140
 SHOWN_ERROR_CHARS = 20_000

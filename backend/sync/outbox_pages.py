@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.functions import Count
 
@@ -21,6 +21,9 @@ PAGE_SIZE = 50
 SHOWN_ATTEMPTS = 100  # an intent retried for 48 hours has about 60; the newest are shown
 LISTED_ERROR_CHARS = 300
 WAITING = (IntentState.PENDING, IntentState.SENDING)
+# What the metrics count: states intents wait in or need a person in. Delivered and cancelled intents are history
+# that only grows, so counting them would make every scrape slower.
+CENSUS_STATES = (*WAITING, IntentState.FAILED, IntentState.DEAD)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,30 @@ async def outbox_summary(account_id: int) -> OutboxSummary:
         .first()
     )
     return OutboxSummary(counts, nearest.next_attempt_at if nearest is not None else None)
+
+
+@dataclass(frozen=True)
+class OutboxCensus:
+    """Every account's intents counted by state (CENSUS_STATES only), and how old the oldest pending one is."""
+
+    counts: dict[IntentState, int]
+    oldest_pending_seconds: float
+
+
+async def outbox_census(now: datetime | None = None) -> OutboxCensus:
+    """The whole outbox's figures for the metrics: one count grouped by state and the oldest pending intent."""
+    rows = (
+        await Intent.filter(state__in=CENSUS_STATES)
+        .annotate(count=Count("id"))
+        .group_by("state")
+        .values_list("state", "count")
+    )
+    counts = dict.fromkeys(CENSUS_STATES, 0)
+    for state, count in rows:
+        counts[IntentState(state)] = int(count)
+    oldest = await Intent.filter(state=IntentState.PENDING).order_by("created_at").only("id", "created_at").first()
+    age = ((now or datetime.now(UTC)) - oldest.created_at).total_seconds() if oldest is not None else 0.0
+    return OutboxCensus(counts, max(age, 0.0))
 
 
 async def outbox_page(account_id: int, filters: OutboxFilter, before: int | None = None) -> OutboxPage:

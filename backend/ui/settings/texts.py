@@ -254,6 +254,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "log.none": ("Записей нет.", "No entries."),
     "log.more": ("Показать ещё", "Show more"),
     "log.ms": ("мс", "ms"),
+    "log.request_id": ("ID запроса", "Request ID"),
     "log.received_at": (
         "заказ пришёл на {path} (адрес 2.5, напечатанный в ТЗ с ошибкой)",
         "an order that came to {path} (the path the spec misprints for 2.5)",
