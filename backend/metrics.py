@@ -187,7 +187,7 @@ def _running(pid: int) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a registry keeps its collectors in a dict: hashed by identity
 class OutboxFigures:
     """The outbox as the database holds it at scrape time: intents by state, the oldest pending one's age."""
 
