@@ -13,6 +13,7 @@ adds them up over every worker, the dead ones' counters included.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -100,8 +101,26 @@ def multiprocess_dir(enabled: bool) -> Iterator[None]:
 
 def sync_call(operation: str, status: int, seconds: float) -> None:
     """Count one answered sync API call under its operation label and the outcome its HTTP status stands for."""
-    SYNC_CALLS.labels(operation, _sync_outcome(status)).inc()
-    SYNC_CALL_SECONDS.labels(operation).observe(seconds)
+    calls, latency = _sync_series(operation, _sync_outcome(status))
+    calls.inc()
+    latency.observe(seconds)
+
+
+# The labelled series of the hot paths, looked up once: `labels()` costs more than the counting itself, and the
+# label values are a short fixed set, so these caches stay small.
+@functools.cache
+def _sync_series(operation: str, outcome: str) -> tuple[Counter, Histogram]:
+    return SYNC_CALLS.labels(operation, outcome), SYNC_CALL_SECONDS.labels(operation)
+
+
+@functools.cache
+def _onec_series(operation: str, outcome: str) -> tuple[Counter, Histogram]:
+    return ONEC_CALLS.labels(operation, outcome), ONEC_CALL_SECONDS.labels(operation)
+
+
+@functools.cache
+def _amocrm_series(outcome: str) -> Counter:
+    return AMOCRM_REQUESTS.labels(outcome)
 
 
 def _sync_outcome(status: int) -> str:
@@ -114,12 +133,12 @@ def _sync_outcome(status: int) -> str:
 
 def amocrm_response(status: int) -> None:
     """Count one answer amoCRM gave, by its status class (429 on its own)."""
-    AMOCRM_REQUESTS.labels("429" if status == 429 else f"{min(max(status // 100, 1), 5)}xx").inc()
+    _amocrm_series("429" if status == 429 else f"{min(max(status // 100, 1), 5)}xx").inc()
 
 
 def amocrm_failure(timed_out: bool) -> None:
     """Count one request to amoCRM that got no answer: it timed out, or the connection failed."""
-    AMOCRM_REQUESTS.labels("timeout" if timed_out else "error").inc()
+    _amocrm_series("timeout" if timed_out else "error").inc()
 
 
 def token_refresh(ok: bool) -> None:
@@ -134,8 +153,9 @@ def budget_wait(seconds: float) -> None:
 
 def onec_call(operation: str, outcome: str, seconds: float) -> None:
     """Count one call into 1C under its operation label and outcome (ok or the kind of its error)."""
-    ONEC_CALLS.labels(operation, outcome).inc()
-    ONEC_CALL_SECONDS.labels(operation).observe(seconds)
+    calls, latency = _onec_series(operation, outcome)
+    calls.inc()
+    latency.observe(seconds)
 
 
 def webhook(source: str, outcome: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from backend.models import Intent, IntentAttempt, IntentState, OneCBase
 from backend.sync.errors import NotFound
@@ -86,15 +87,7 @@ class IntentHistory:
 
 async def outbox_summary(account_id: int) -> OutboxSummary:
     """The account's intents counted by state, and the next attempt of a waiting one."""
-    rows = (
-        await Intent.filter(account_id=account_id)
-        .annotate(count=Count("id"))
-        .group_by("state")
-        .values_list("state", "count")
-    )
-    counts = dict.fromkeys(IntentState, 0)
-    for state, count in rows:
-        counts[IntentState(state)] = int(count)
+    counts = await _counted_by_state(Intent.filter(account_id=account_id), tuple(IntentState))
     nearest = (
         await Intent.filter(account_id=account_id, state=IntentState.PENDING)
         .order_by("next_attempt_at")
@@ -114,15 +107,7 @@ class OutboxCensus:
 
 async def outbox_census(now: datetime | None = None) -> OutboxCensus:
     """The whole outbox's figures for the metrics: one count grouped by state and the oldest pending intent."""
-    rows = (
-        await Intent.filter(state__in=CENSUS_STATES)
-        .annotate(count=Count("id"))
-        .group_by("state")
-        .values_list("state", "count")
-    )
-    counts = dict.fromkeys(CENSUS_STATES, 0)
-    for state, count in rows:
-        counts[IntentState(state)] = int(count)
+    counts = await _counted_by_state(Intent.filter(state__in=CENSUS_STATES), CENSUS_STATES)
     oldest = await Intent.filter(state=IntentState.PENDING).order_by("created_at").only("id", "created_at").first()
     age = ((now or datetime.now(UTC)) - oldest.created_at).total_seconds() if oldest is not None else 0.0
     return OutboxCensus(counts, max(age, 0.0))
@@ -162,6 +147,15 @@ async def history_of(intent: Intent) -> IntentHistory:
         attempt.error = masked_error(attempt.error) if attempt.error else attempt.error
     total = len(shown) if len(shown) < SHOWN_ATTEMPTS else await attempts.count()
     return IntentHistory(shown, total)
+
+
+async def _counted_by_state(intents: QuerySet[Intent], states: tuple[IntentState, ...]) -> dict[IntentState, int]:
+    """How many of `intents` are in each of `states` (0 for a state none is in), in one grouped query."""
+    rows = await intents.annotate(count=Count("id")).group_by("state").values_list("state", "count")
+    counts = dict.fromkeys(states, 0)
+    for state, count in rows:
+        counts[IntentState(state)] = int(count)
+    return counts
 
 
 async def _base_names(account_id: int, base_ids: set[int]) -> dict[int, str]:
