@@ -3,7 +3,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test browser-deps postgres-deps bench-deps lint typecheck bench clean
+.PHONY: install demo test browser-deps postgres-deps deploy-deps bench-deps lint typecheck bench clean
+
+# The demo's ports: amo1c, the fake amoCRM, the fake 1C (`make demo PORT=9000 AMOCRM_PORT=9001 ONEC_PORT=9002`).
+PORT ?= 8000
+AMOCRM_PORT ?= 8001
+ONEC_PORT ?= 8002
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +21,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/amo1c demo
+	$(BIN)/amo1c demo --port $(PORT) --amocrm-port $(AMOCRM_PORT) --onec-port $(ONEC_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check backend tests benchmarks
@@ -33,13 +38,18 @@ browser-deps:
 postgres-deps:
 	@[ -n "$$AMO1C_TEST_PG" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; } || echo "postgresql-15 missing: postgres tests will be skipped"
 
+# nginx: tests/test_deploy.py checks deploy/nginx/amo1c.conf with `nginx -t`.
+deploy-deps:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }; } || echo "nginx missing: the nginx config test will be skipped"
+
 # Debian's wrk: the hot path benchmark's load generator (a C program, so it does not steal the CPU it measures).
 bench-deps:
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || echo "wrk missing: the hot path benchmark will be skipped"
 
 # The suite on SQLite, then every test that uses a database again on PostgreSQL (with the `postgres` tests).
-test: $(STAMP) browser-deps postgres-deps
+test: $(STAMP) browser-deps postgres-deps deploy-deps
 	$(BIN)/ruff check backend tests benchmarks
+	$(BIN)/ruff format --check backend tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -m "not postgres"
 	AMO1C_TEST_DB=postgres $(BIN)/pytest

@@ -17,7 +17,7 @@ from backend import db, metrics
 from backend.app import create_app
 from backend.log_format import uvicorn_log_config
 from backend.settings import Settings, SettingsError
-from backend.widget import SOURCE_ROOT, WidgetError, build_widget
+from backend.widget import SOURCE_ROOT, WidgetError, build_widget, check_support_email
 
 T = TypeVar("T")
 
@@ -57,9 +57,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run amo1c with the fake amoCRM and fake 1C and sample data")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--amocrm-port", type=int, default=8001)
-    demo.add_argument("--onec-port", type=int, default=8002)
+    demo.add_argument("--port", type=_port, default=8000, help="amo1c's port (make demo PORT=…)")
+    demo.add_argument("--amocrm-port", type=_port, default=8001, help="the fake amoCRM's (make demo AMOCRM_PORT=…)")
+    demo.add_argument("--onec-port", type=_port, default=8002, help="the fake 1C's (make demo ONEC_PORT=…)")
     demo.set_defaults(run=_demo)
 
     widget = commands.add_parser("widget", help="the amoCRM widget package")
@@ -67,6 +67,12 @@ def _build_parser() -> argparse.ArgumentParser:
     build = widget_commands.add_parser("build", help="check manifest.json and widget/ and write widget.zip")
     build.add_argument("--public-url", required=True, help="external base URL of this amo1c (https)")
     build.add_argument("--output", type=Path, default=Path("dist/widget.zip"))
+    build.add_argument(
+        "--support-email",
+        type=_support_email,
+        default=None,
+        help="the widget's support e-mail amoCRM shows (manifest widget.support.email; default: manifest.json's)",
+    )
     build.add_argument(
         "--source",
         type=Path,
@@ -126,12 +132,27 @@ def _demo(args: argparse.Namespace) -> None:
 
 def _widget_build(args: argparse.Namespace) -> None:
     try:
-        output = build_widget(args.source, args.public_url, args.output)
+        output = build_widget(args.source, args.public_url, args.output, support_email=args.support_email)
     except WidgetError as exc:
         raise CommandError(f"cannot build the widget: {exc}") from None
     except OSError as exc:
         raise CommandError(f"cannot build {args.output}: {exc}") from None
     print(f"amo1c: wrote {output}")
+
+
+def _port(text: str) -> int:
+    """argparse type of a TCP port: 1–65535."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1–65535)")
+    return int(text)
+
+
+def _support_email(text: str) -> str:
+    """argparse type of the widget's support e-mail (see backend.widget.check_support_email)."""
+    try:
+        return check_support_email(text)
+    except WidgetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _run_migrations(database_url: str) -> list[str]:

@@ -20,6 +20,7 @@ import pytest
 
 from backend import db
 from backend.app import create_app
+from backend.demo import READY
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.liveserver import ThreadedServer
 from backend.pages import CONTENT_POLICY
@@ -242,7 +243,7 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     ports = {"amo1c": free_port(), "amocrm": free_port(), "onec": free_port()}
     with running_demo(tmp_path_factory.mktemp("demo"), ports) as process:
-        printed = process.wait_for("sync log")  # the last line about what runs where
+        printed = process.wait_for(READY)  # the banner's last line
         found = [
             re.search(pattern, printed)
             for pattern in (
