@@ -38,9 +38,9 @@ browser-deps:
 postgres-deps:
 	@[ -n "$$AMO1C_TEST_PG" ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; } || echo "postgresql-15 missing: postgres tests will be skipped"
 
-# nginx: tests/test_deploy.py checks deploy/nginx/amo1c.conf with `nginx -t`.
+# nginx and systemd-analyze: tests/test_deploy.py checks deploy/'s nginx site and systemd unit with them.
 deploy-deps:
-	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }; } || echo "nginx missing: the nginx config test will be skipped"
+	@{ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } && command -v systemd-analyze >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light systemd || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx systemd; }; } || echo "nginx or systemd-analyze missing: the deploy tests will be skipped"
 
 # Debian's wrk: the hot path benchmark's load generator (a C program, so it does not steal the CPU it measures).
 bench-deps:
