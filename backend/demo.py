@@ -123,17 +123,27 @@ def check_ports(host: str, ports: tuple[int, int, int]) -> None:
             other = PORTS[ports.index(port)][0]
             raise DemoError(f"port {port} is given to both {other} and {name}; {choose}")
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-            family, kind, proto, _, address = infos[0]
-            with socket.socket(family, kind, proto) as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-                probe.bind(address)
+            _probe(host, port)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise DemoError(
                     f"port {port} ({name}) is already in use on {host}, by another demo or program; {choose}"
                 ) from None
-            raise DemoError(f"{name} cannot listen on {host}:{port}: {exc.strerror or exc}; {choose}") from None
+            advice = f"; {choose}" if exc.errno == errno.EACCES else ""  # a port below 1024, for one
+            raise DemoError(f"{name} cannot listen on {host}:{port}: {exc.strerror or exc}{advice}") from None
+
+
+def _probe(host: str, port: int) -> None:
+    """Bind, then release, every address `host` resolves to, as asyncio's create_server does for uvicorn (with
+    SO_REUSEADDR, IPv6 sockets IPv6-only); raises OSError where a server could not listen."""
+    for family, kind, proto, _, address in dict.fromkeys(
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    ):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            probe.bind(address)
 
 
 def demo_database(port: int) -> Path:

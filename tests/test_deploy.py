@@ -5,7 +5,6 @@ reads. (Docker itself is not used: the machine may have no daemon.)"""
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
@@ -21,15 +20,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from backend.cli import _build_parser
 from backend.settings import Settings
 from backend.widget import SOURCE_ROOT
 from tests.conftest import TOOL_PATH
+from tests.onec.test_address_tls import self_signed
 from tests.test_cli import GOOD_SECRET, free_port
 
 DEPLOY = SOURCE_ROOT / "deploy"
@@ -118,29 +114,6 @@ def test_the_settings_file_lists_every_setting_amo1c_reads_and_nothing_else() ->
 # --- nginx ------------------------------------------------------------------------------------------------------
 
 
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate and key for amo1c.example.com, valid for a day."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "amo1c.example.com")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "fullchain.pem", directory / "privkey.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
 def nginx_test(site: str, prefix: Path) -> subprocess.CompletedProcess[str]:
     """`nginx -t` of `site` included in a minimal nginx.conf under the scratch `prefix`."""
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
@@ -158,7 +131,7 @@ def nginx_test(site: str, prefix: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.deploy
 def test_the_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
-    cert, key = self_signed(tmp_path)
+    cert, key = self_signed("amo1c.example.com", tmp_path)
     site = NGINX_SITE.read_text("utf-8")
     live = "/etc/letsencrypt/live/amo1c.example.com"
     assert f"{live}/fullchain.pem" in site and f"{live}/privkey.pem" in site
