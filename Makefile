@@ -5,10 +5,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test browser-deps postgres-deps deploy-deps bench-deps lint typecheck bench clean
 
-# The demo's ports: amo1c, the fake amoCRM, the fake 1C (`make demo PORT=9000 AMOCRM_PORT=9001 ONEC_PORT=9002`).
-PORT ?= 8000
-AMOCRM_PORT ?= 8001
-ONEC_PORT ?= 8002
+# The demo's ports: amo1c, the fake amoCRM, the fake 1C. Set them on the command line (`make demo PORT=9000
+# AMOCRM_PORT=9001 ONEC_PORT=9002`); a PORT variable in the environment does not change them.
+PORT = 8000
+AMOCRM_PORT = 8001
+ONEC_PORT = 8002
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -205,17 +205,19 @@ def test_demo_refuses_one_port_for_two_servers(tmp_path: Path) -> None:
     )
 
 
-def make_dry_run(*args: str) -> list[str]:
-    """The commands `make -n` would run in this checkout (nothing is run), without the caller's port variables."""
-    env = {key: value for key, value in demo_env().items() if key not in ("PORT", "AMOCRM_PORT", "ONEC_PORT")}
+def make_dry_run(*args: str, **env: str) -> list[str]:
+    """The commands `make -n` would run in this checkout (nothing is run), with `env` added to the environment."""
     result = subprocess.run(
-        ["make", "-n", *args], cwd=SOURCE_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
-    )
+        ["make", "-n", *args], cwd=SOURCE_ROOT, env=demo_env() | env, capture_output=True, text=True, timeout=60,
+        check=True,
+    )  # fmt: skip
     return result.stdout.splitlines()
 
 
 def test_make_demo_passes_the_port_variables_to_amo1c_demo() -> None:
-    assert make_dry_run("demo")[-1] == ".venv/bin/amo1c demo --port 8000 --amocrm-port 8001 --onec-port 8002"
+    default = ".venv/bin/amo1c demo --port 8000 --amocrm-port 8001 --onec-port 8002"
+    assert make_dry_run("demo")[-1] == default
+    assert make_dry_run("demo", PORT="5000")[-1] == default  # a PORT meant for something else is not taken
     chosen = make_dry_run("demo", "PORT=9100", "AMOCRM_PORT=9101", "ONEC_PORT=9102")
     assert chosen[-1] == ".venv/bin/amo1c demo --port 9100 --amocrm-port 9101 --onec-port 9102"
 
