@@ -150,6 +150,7 @@ def test_the_nginx_site_lets_amo1c_answer_the_bodies_it_takes() -> None:
     assert size is not None and int(size.group(1)) > 8, "the batch calls take up to 8 MiB"
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
     assert "server 127.0.0.1:8000;" in site  # where the systemd unit's workers listen
+    assert re.search(r"location = /metrics \{\s*return 404;\s*\}", site), "the metrics stay off the public site"
 
 
 def test_the_readme_points_to_the_deploy_files_instead_of_copying_them() -> None:
