@@ -156,7 +156,6 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
     (before the database is touched when a port is busy or another demo here uses the database)."""
     check_ports(host, (port, amocrm_port, onec_port))
     database = demo_database(port)
-    lock = _lock_database(database)
     public_url = f"http://{host}:{port}"
     amocrm_url = f"http://{host}:{amocrm_port}"
     onec_url = f"http://{host}:{onec_port}"
@@ -184,6 +183,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         admin_password=DEMO_ADMIN[1],
         onec_allow_private=True,
     )
+    lock = _lock_database(database)
     servers: list[ThreadedServer] = []
     try:
         _fresh_database(settings.database_url)
