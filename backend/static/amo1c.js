@@ -145,14 +145,16 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (!target || !event.detail.shouldSwap) {
+    var active = document.activeElement;
+    // only focus the swap takes away: a load that fills a badge in leaves the person's focus alone
+    if (!target || !event.detail.shouldSwap || !active || active === document.body || !target.contains(active)) {
       return;
     }
-    var active = document.activeElement;
     var same = null;  // the control the person was on, to find again in the new content
-    if (active && active !== document.body && (target.contains(active) || active.hasAttribute("href"))) {
-      same = active.hasAttribute("name") ? '[name="' + CSS.escape(active.getAttribute("name")) + '"]' :
-        active.hasAttribute("href") ? 'a[href="' + CSS.escape(active.getAttribute("href")) + '"]' : null;
+    if (active.hasAttribute("name")) {
+      same = '[name="' + CSS.escape(active.getAttribute("name")) + '"]';
+    } else if (active.hasAttribute("href")) {
+      same = 'a[href="' + CSS.escape(active.getAttribute("href")) + '"]';
     }
     var id = target.id;
     var after = target.nextElementSibling, before = target.previousElementSibling;

@@ -95,6 +95,18 @@ async def test_employee_rows_take_users(admin: Admin) -> None:
     assert (await add(admin, admin.fields("contacts")["Должность"], "x", kind="user")).status_code == 422
 
 
+async def test_the_employee_tab_speaks_of_users_and_employees_not_of_fields(admin: Admin) -> None:
+    user = next(iter(admin.amocrm.account(admin.account.id).users.values()))
+    assert (await add(admin, user.id, "Петров", kind="user")).status_code == 200
+    row = await FieldMapping.get(kind=MappingKind.USER)
+    page = await admin.get("/ui/settings/mapping", kind="user")
+    edit = await admin.get(f"/ui/settings/mapping/rows/{row.id}/edit")
+    for html in (page.text, edit.text):
+        assert "Пользователь amoCRM" in html and "Сотрудник 1С" in html
+        assert "Поле 1С" not in html and "Поле amoCRM" not in html and "ИНН" not in html
+    assert "— выберите пользователя —" in page.text and "например, Петров Иван" in page.text
+
+
 async def test_rows_1c_saved_are_the_rows_shown(admin: Admin) -> None:
     inn, address = admin.fields("companies")["ИНН"], admin.fields("companies")["Адрес"]
     saved = await sync(admin, "/sync/clients_companies_save_fields", {f"p_{inn}": "ИНН", f"p_{address}": "Адрес"})
@@ -112,7 +124,7 @@ async def test_send_the_table_to_1c(admin: Admin) -> None:
     base = await admin.base()
     sent = await admin.post("/ui/settings/mapping/send", {"base": str(base.id)})
     assert sent.status_code == 200, sent.text
-    assert "Таблица отправлена в 1С" in sent.text and "2.3.1" in sent.text
+    assert "Список полей amoCRM отправлен в 1С" in sent.text and "2.3.1" in sent.text
     tables = admin.onec.corr_tables
     assert {row.amo_name for row in tables["Контакт"]} >= {"Телефон", "Email", "Должность"}
     assert {row.amo_name for row in tables["Сотрудник"]} >= {"Иван Петров"}
@@ -152,7 +164,7 @@ async def test_amocrm_failing_keeps_rows_visible_and_refuses_adding(admin: Admin
 async def test_mapping_page_in_english(admin: Admin) -> None:
     admin.lang = "en"
     page = await admin.page("/ui/settings/mapping")
-    assert "Field mapping" in page.text and "Send the table to 1C" in page.text and "Employee" in page.text
+    assert "Field mapping" in page.text and "Send the amoCRM field list to 1C" in page.text and "Employee" in page.text
 
 
 async def test_adding_a_row_past_the_limit_is_422_and_stores_nothing(admin: Admin) -> None:
