@@ -86,19 +86,19 @@
     dialog.returnValue = "";
     function answered() {
       dialog.removeEventListener("close", answered);
-      yes.removeEventListener("click", confirm);
-      no.removeEventListener("click", cancel);
+      yes.removeEventListener("click", agree);
+      no.removeEventListener("click", decline);
       if (dialog.returnValue === "yes") {
         event.detail.issueRequest(true);  // true: htmx must not ask again
       } else if (document.body.contains(elt)) {
         elt.focus();
       }
     }
-    function confirm() { dialog.close("yes"); }
-    function cancel() { dialog.close("no"); }
+    function agree() { dialog.close("yes"); }
+    function decline() { dialog.close("no"); }
     dialog.addEventListener("close", answered);
-    yes.addEventListener("click", confirm);
-    no.addEventListener("click", cancel);
+    yes.addEventListener("click", agree);
+    no.addEventListener("click", decline);
     dialog.showModal();
     no.focus();
   });
