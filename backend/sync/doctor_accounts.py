@@ -172,7 +172,13 @@ class BaseDoctor:
             )
         try:
             await bounded(check_address(self.base.web_address, allow_private=settings.onec_allow_private))
-        except (InvalidInput, OneCError, TimeoutError) as exc:
+        except (OneCUnreachable, TimeoutError) as exc:
+            return failed(
+                subject,
+                f"{self.base.web_address} does not resolve: {describe(exc)}",
+                "Check the server name in the base's address on the «Базы 1С» tab and this host's DNS.",
+            )
+        except (InvalidInput, OneCError) as exc:
             return failed(
                 subject,
                 f"{self.base.web_address} is not allowed: {describe(exc)}",
