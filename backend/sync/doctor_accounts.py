@@ -75,11 +75,13 @@ class AccountDoctor:
         try:
             await bounded(self._renew())
         except AmoCRMAuthError as exc:
-            return failed(
-                subject,
-                f"amoCRM refuses this account's tokens: {exc}",
-                "Install the integration again in that amoCRM account (its tokens are revoked or expired).",
+            advice = (
+                "Set AMO1C_PUBLIC_URL to the address the integration is registered with in amoCRM (its redirect URI "
+                "is that + /oauth/callback)."
+                if "redirect_uri" in str(exc)
+                else "Install the integration again in that amoCRM account (its tokens are revoked or expired)."
             )
+            return failed(subject, f"amoCRM refuses this account's tokens: {exc}", advice)
         except SecretDecryptionError:
             return failed(
                 subject,
