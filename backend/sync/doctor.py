@@ -51,7 +51,7 @@ def read_settings(environ: Mapping[str, str]) -> tuple[list[Check], Settings | N
             failed(
                 "settings",
                 "AMO1C_AMOCRM_CLIENT_ID/SECRET are not set: no account can be installed or refresh its tokens",
-                "Set them to the integration's ID and secret key from amoCRM.",
+                "Give them the integration's ID and secret key from amoCRM.",
             )
         )
     return checks, settings
