@@ -4,26 +4,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 from tortoise.connection import get_connection
-from tortoise.migrations.api import migrate
 from tortoise.migrations.recorder import MigrationRecorder
 
 from backend import db
 from backend.app import create_app
 from backend.health import Readiness
 from backend.settings import Settings
-from backend.testing import postgres as pg
-from tests.conftest import forget_cached_queries
-
-LAST = "0012_mapping_version"
-BEFORE_LAST = "0011_automation_tab"
+from tests.conftest import migrate_all_but_the_last
 
 
 @asynccontextmanager
@@ -43,36 +37,18 @@ async def test_readyz_ready_when_migrated_and_answering(client: httpx.AsyncClien
     assert response.headers["cache-control"] == "no-store"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def short_of_last_migration(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database migrated up to the migration before the last one, on SQLite and on PostgreSQL."""
-    forget_cached_queries()
-    if request.param == "sqlite":
-        yield f"sqlite://{tmp_path / 'pending.sqlite3'}"
-        return
-    server: pg.PostgresServer = request.getfixturevalue("postgres_server")
-    name = pg.unique_name("amo1c_pending")
-    yield server.create_database(name)
-    server.drop_database(name)
-
-
-async def _migrate_to(url: str, name: str) -> None:
-    async with db.isolated_database(url):
-        await migrate(config=db.tortoise_config(url), target=f"models.{name}")
-
-
 async def test_readyz_503_while_a_migration_is_pending_then_ready_once_applied(
-    settings: Settings, short_of_last_migration: str
+    settings: Settings, empty_database_url: str
 ) -> None:
-    url = short_of_last_migration
-    await _migrate_to(url, BEFORE_LAST)
+    url = empty_database_url
+    last = await migrate_all_but_the_last(url)
     async with serving(settings.with_overrides(database_url=url)) as (app, http):
         app.state.readiness = Readiness(cache_seconds=0.3)
         response = await http.get("/readyz")
         assert response.status_code == 503
         assert response.json() == {"status": "unavailable", "reason": "1 migration(s) not applied"}
         # Another worker (`amo1c migrate`) records the last one: the cached answer holds a moment, then follows.
-        await MigrationRecorder(get_connection("default")).record_applied("models", LAST)
+        await MigrationRecorder(get_connection("default")).record_applied(db.APP_LABEL, last)
         assert (await http.get("/readyz")).status_code == 503
         await asyncio.sleep(0.35)
         assert (await http.get("/readyz")).status_code == 200
