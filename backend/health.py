@@ -43,12 +43,17 @@ class Readiness:
         try:
             async with asyncio.timeout(READY_QUERY_SECONDS):
                 await ask_database()
-                pending = await self._pending_count()
         except TimeoutError:
             return "database does not answer in time"
         except Exception as exc:
-            logger.warning("readiness: the database failed: %s", type(exc).__name__)
+            logger.warning("readiness: the database does not answer: %s", type(exc).__name__)
             return "database does not answer"
+        try:
+            async with asyncio.timeout(READY_QUERY_SECONDS):
+                pending = await self._pending_count()
+        except Exception as exc:  # TimeoutError included
+            logger.warning("readiness: the migrations cannot be read: %s", type(exc).__name__)
+            return "migrations cannot be read"
         return f"{pending} migration(s) not applied" if pending else None
 
     async def _pending_count(self) -> int:
@@ -69,7 +74,7 @@ def _readiness(app: Starlette) -> Readiness:
 
 async def readyz(request: Request) -> JSONResponse:
     """200 {"status": "ready"}; 503 {"status": "unavailable", "reason": …} when the database does not answer within
-    READY_QUERY_SECONDS or lacks migrations."""
+    READY_QUERY_SECONDS, or its applied migrations cannot be read in that time or lack one."""
     problem = await _readiness(request.app).problem()
     if problem is None:
         return JSONResponse({"status": "ready"}, headers=NO_STORE)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -73,6 +74,8 @@ class Installation:
         settings = self.settings
         assert settings.amocrm_client_secret and settings.admin_password
         secrets = [settings.secret_key, settings.amocrm_client_secret, settings.admin_password, BASE_PASSWORD]
+        database_password = urlsplit(settings.database_url).password  # on PostgreSQL runs, when the server has one
+        secrets += [database_password] if database_password else []
         leaked = [secret for secret in [*secrets, *tokens.by_access, *tokens.by_refresh] if secret in output]
         assert leaked == [], output
 

@@ -195,6 +195,14 @@ async def test_doctor_unknown_account_fails_and_checks_no_other(rig: Rig) -> Non
         assert not any("token" in check.subject for check in checks)
 
 
+async def test_doctor_names_a_disconnected_account_when_asked_for_it(rig: Rig) -> None:
+    await Account.filter(id=rig.account.id).update(active=False)
+    assert not any(str(rig.account.id) in check.subject for check in await rig.run())  # not installed any more
+    checks = await rig.run(account_id=rig.account.id)
+    assert checks[-1].passed is False and "integration was removed" in checks[-1].text
+    assert checks[-1].advice == "Install the integration in that amoCRM account again."
+
+
 async def test_doctor_one_account_checks_only_that_account(rig: Rig) -> None:
     other = await install_account(rig.amocrm, rig.settings, subdomain="other")
     checks = await rig.run(account_id=rig.account.id)
