@@ -1,14 +1,14 @@
-"""The `amo1c` command: serve, migrate, demo, widget build."""
+"""The `amo1c` command: serve, migrate, doctor, demo, widget build."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from tortoise.exceptions import BaseORMException
@@ -54,6 +54,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations and exit")
     migrate.set_defaults(run=_migrate)
+
+    doctor = commands.add_parser(
+        "doctor", help="check settings, database, public URL, accounts and 1C bases; exit 0 only when all pass"
+    )
+    doctor.add_argument("--account", type=int, metavar="ID", help="check only this amoCRM account (its id)")
+    doctor.set_defaults(run=_doctor)
 
     demo = commands.add_parser("demo", help="run amo1c with the fake amoCRM and fake 1C and sample data")
     demo.add_argument("--host", default="127.0.0.1")
@@ -121,6 +127,21 @@ def _migrate(args: argparse.Namespace) -> None:
     print(f"amo1c: {len(applied)} migration(s) applied" if applied else "amo1c: the database is up to date")
 
 
+def _doctor(args: argparse.Namespace) -> None:
+    from backend.sync.checks import Check
+    from backend.sync.doctor import Doctor, read_settings
+
+    def show(check: Check) -> None:
+        print(check.line(), flush=True)
+
+    checks, settings = read_settings(os.environ)
+    for check in checks:
+        show(check)
+    if settings is not None:
+        checks += asyncio.run(Doctor(settings).run(show, account_id=args.account))
+    raise SystemExit(0 if all(check.passed for check in checks) else 1)
+
+
 def _demo(args: argparse.Namespace) -> None:
     from backend.demo import DemoError, run_demo  # the demo pulls in the fakes, which production never needs
 
@@ -169,13 +190,4 @@ def _run_db(work: Coroutine[Any, Any, T], database_url: str) -> T:
     try:
         return asyncio.run(work)
     except (OSError, BaseORMException) as exc:
-        raise CommandError(f"cannot use the database {mask_url_password(database_url)}: {exc}") from None
-
-
-def mask_url_password(url: str) -> str:
-    """The URL with its password (if any) replaced by ***, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+        raise CommandError(f"cannot use the database {db.masked_url(database_url)}: {exc}") from None

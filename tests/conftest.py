@@ -164,6 +164,33 @@ def postgres_database_url(postgres_server: pg.PostgresServer, postgres_template:
         postgres_server.drop_database(name)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any table, on SQLite and on PostgreSQL."""
+    forget_cached_queries()
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+        return
+    server: pg.PostgresServer = request.getfixturevalue("postgres_server")
+    name = pg.unique_name("amo1c_empty")
+    yield server.create_database(name)
+    server.drop_database(name)
+
+
+MIGRATIONS_DIR = Path(db.__file__).resolve().parent / "migrations"
+
+
+async def migrate_all_but_the_last(url: str) -> str:
+    """Apply every migration but the newest to the database at `url` (an isolated context, closed after); returns the
+    newest one's name."""
+    from tortoise.migrations.api import migrate
+
+    *older, newest = sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
+    async with db.isolated_database(url):
+        await migrate(config=db.tortoise_config(url), target=f"{db.APP_LABEL}.{older[-1]}")
+    return newest
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with every migration applied once per session, by the real migration code."""

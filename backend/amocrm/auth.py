@@ -41,6 +41,11 @@ class AccountTokens:
             pair = await self.replace(pair)
         return pair
 
+    async def renew(self) -> TokenPair:
+        """Return a pair refreshed now, unless another task replaced the stored one while this waited for the lock
+        (its refresh just proved the same); raises what `replace` raises."""
+        return await self.replace(await self._load())
+
     async def replace(self, stale: TokenPair) -> TokenPair:
         """Return a pair newer than `stale`: another task's if it already refreshed, else a new one, saved first.
 

@@ -87,6 +87,7 @@ class ApiSession:
         keeper = AccountTokens(
             http, account_id=account_id, base_url=base_url, credentials=credentials, store=tokens, clock=clock
         )
+        self._keeper = keeper
         self._auth = TokenAuth(keeper, self._before_send)
 
     @property
@@ -138,6 +139,10 @@ class ApiSession:
                 await self._pause(attempt, where, str(status))
                 continue
             raise _error(response, where, attempt)
+
+    async def renew_tokens(self) -> None:
+        """Refresh the account's pair now (AccountTokens.renew); raises AmoCRMAuthError or AmoCRMUnreachable."""
+        await self._keeper.renew()
 
     async def _before_send(self) -> None:
         """Wait for the account's budget and count the request that is about to leave."""
