@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from backend import db, health, metrics, oauth, scrape, webhooks
 from backend.amocrm import RequestBudget, RetryPolicy
@@ -87,12 +87,19 @@ def create_app(
         finally:
             await db.close_database()
 
-    return Starlette(
+    return _App(
         routes=_routes(settings),
-        middleware=[Middleware(RequestContextMiddleware)],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
     )
+
+
+class _App(Starlette):
+    """Starlette with the request id outside everything, Starlette's own 500 answer included (middleware given to
+    Starlette sits inside its error middleware, so a crash's 500 would go out without X-Request-ID)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestContextMiddleware(super().build_middleware_stack())
 
 
 def _routes(settings: Settings) -> list[BaseRoute]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from backend.request_context import (
     MAX_ID_CHARS,
@@ -70,3 +74,16 @@ async def test_the_middleware_never_reflects_a_bad_id_and_keeps_one_header() -> 
     assert len(ids) == 1 and ids[0].decode() == seen[0]
     assert b"evil" not in ids[0] and len(ids[0]) == GENERATED
     assert current_request_id() is None  # nothing stays behind after the request
+
+
+async def test_a_crash_answers_500_with_the_request_id(app: Starlette) -> None:
+    async def crash(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app.router.routes.append(Route("/crash", crash))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://amo1c.test") as client:
+        response = await client.get("/crash", headers={"X-Request-ID": "crash-1"})
+
+    assert response.status_code == 500
+    assert response.headers.get_list("x-request-id") == ["crash-1"]
