@@ -18,7 +18,8 @@ from enum import StrEnum
 
 from tortoise.functions import Max, Sum
 
-from backend.models import BaseRequest, Direction, OneCBase, Outcome, SyncLogEntry
+from backend.models import BaseRequest, OneCBase, Outcome, SyncLogEntry
+from backend.models import Direction as Direction  # the screens name directions through this module
 from backend.onec import BaseClient
 from backend.onec.errors import OneCError
 from backend.sync.bases import ask_handlers_version
@@ -57,8 +58,8 @@ class HourCount:
 
 @dataclass(frozen=True)
 class Activity:
-    """Calls per UTC hour of the CHART_HOURS hours from `start` (the last one being the current hour), each
-    direction: `hours[direction][i]` counts the hour `start + i hours`."""
+    """Calls per UTC hour of the CHART_DAYS UTC days from `start` (midnight; the last day is today, its hours to
+    come counting nothing), each direction: `hours[direction][i]` counts the hour `start + i hours`."""
 
     start: datetime
     hours: dict[Direction, list[HourCount]]
@@ -68,8 +69,12 @@ class Activity:
         counts = self.hours[direction]
         return HourCount(sum(hour.ok for hour in counts), sum(hour.errors for hour in counts))
 
+    def day_start(self, index: int) -> datetime:
+        """Midnight UTC of the chart's day `index` (0 = the first)."""
+        return self.start + timedelta(days=index)
+
     def day(self, direction: Direction, index: int) -> HourCount:
-        """The direction's calls of the chart's day `index` (0 = the first, 24 hours from `start`)."""
+        """The direction's calls of the chart's day `index` (0 = the first, from `start`)."""
         counts = self.hours[direction][index * 24 : (index + 1) * 24]
         return HourCount(sum(hour.ok for hour in counts), sum(hour.errors for hour in counts))
 
@@ -149,6 +154,28 @@ class BaseStatus:
         return handlers_state(self.reported_version, self.latest_version)
 
 
+class Concern(StrEnum):
+    """Something the overview asks the admin to look at."""
+
+    NO_BASES = "no_bases"
+    AWAITING = "awaiting"  # bases (or their changes) awaiting approval
+    HANDLERS = "handlers"  # bases whose 1C handlers are not the newest stored version
+    ERRORS = "errors"  # failed calls in the last ERROR_WINDOW
+
+
+def concerns(statuses: list[BaseStatus], errors: Errors) -> dict[Concern, int]:
+    """What needs the admin's attention and how many of each (empty: all is right)."""
+    found = {
+        Concern.NO_BASES: 0 if statuses else 1,
+        Concern.AWAITING: sum(status.state != BaseState.APPROVED for status in statuses),
+        Concern.HANDLERS: sum(
+            status.handlers in (HandlersState.OUTDATED, HandlersState.DIFFERENT) for status in statuses
+        ),
+        Concern.ERRORS: errors.total,
+    }
+    return {concern: count for concern, count in found.items() if count}
+
+
 async def _first_id_since(moment: datetime) -> int | None:
     """The id entries written from `moment` on have at least (see WRITE_SLACK); None when none was written since."""
     found = await (
@@ -158,9 +185,9 @@ async def _first_id_since(moment: datetime) -> int | None:
 
 
 async def activity(account_id: int, now: datetime | None = None) -> Activity:
-    """The account's calls per UTC hour of the last CHART_HOURS hours (the current one included), by direction and
-    outcome, counted by the database (an entry of refused calls counts each of them)."""
-    start = hour_floor(now or datetime.now(UTC)) - timedelta(hours=CHART_HOURS - 1)
+    """The account's calls per UTC hour of the last CHART_DAYS UTC days (today included), by direction and outcome,
+    counted by the database (an entry of refused calls counts each of them)."""
+    start = hour_floor(now or datetime.now(UTC)).replace(hour=0) - timedelta(days=CHART_DAYS - 1)
     hours = {direction: [HourCount()] * CHART_HOURS for direction in DIRECTIONS}
     first_id = await _first_id_since(start)
     if first_id is None:
@@ -175,7 +202,7 @@ async def activity(account_id: int, now: datetime | None = None) -> Activity:
         index = int((hour_of_text(row["hour"]) - start) / timedelta(hours=1))
         direction = Direction(row["direction"])
         if not 0 <= index < CHART_HOURS or direction not in hours:
-            continue  # an entry dated in the future (a clock set back) is not charted
+            continue  # an entry dated after today (a clock set back since) is not charted
         hour, calls = hours[direction][index], int(row["calls"] or 0)
         failed = Outcome(row["outcome"]) == Outcome.ERROR
         hours[direction][index] = HourCount(hour.ok + (0 if failed else calls), hour.errors + (calls if failed else 0))

@@ -66,14 +66,15 @@ async def entry(
 
 
 def index_of(ago: timedelta) -> int:
-    """The chart's hour index of the moment `ago` before now."""
-    return CHART_HOURS - 1 - round((hour_floor(NOW) - hour_floor(NOW - ago)) / HOUR)
+    """The chart's hour index of the moment `ago` before now (the chart starts at midnight UTC six days ago)."""
+    start = hour_floor(NOW).replace(hour=0) - 6 * 24 * HOUR
+    return round((hour_floor(NOW - ago) - start) / HOUR)
 
 
 async def seed() -> None:
     """Entries oldest first, as the log writes them (the overview finds a window's entries by id)."""
     await entry(8 * 24 * HOUR, Direction.FROM_1C, Outcome.OK)  # before the chart
-    await entry(6 * 24 * HOUR + 20 * HOUR, Direction.FROM_1C, Outcome.OK)  # the chart's first hours
+    await entry(NOW - (hour_floor(NOW).replace(hour=0) - 6 * 24 * HOUR), Direction.FROM_1C, Outcome.OK)  # its 1st
     await entry(53 * HOUR, Direction.TO_1C, Outcome.ERROR, operation="new_order")
     await entry(30 * HOUR, Direction.TO_1C, Outcome.OK, operation="new_order", offset=timedelta(hours=3))
     await entry(3 * HOUR, Direction.TO_1C, Outcome.ERROR, operation="get_orders", id_base="retail")
@@ -86,7 +87,7 @@ async def seed() -> None:
 async def check_activity() -> None:
     await seed()
     chart = await activity(ACCOUNT, NOW)
-    assert chart.start == hour_floor(NOW) - (CHART_HOURS - 1) * HOUR
+    assert chart.start == hour_floor(NOW).replace(hour=0) - 6 * 24 * HOUR and chart.start.tzinfo is not None
     assert len(chart.hours[Direction.FROM_1C]) == len(chart.hours[Direction.TO_1C]) == CHART_HOURS
     assert chart.hours[Direction.FROM_1C][index_of(HOUR)] == HourCount(ok=2, errors=3)
     assert chart.hours[Direction.TO_1C][index_of(3 * HOUR)] == HourCount(ok=0, errors=1)
@@ -95,7 +96,8 @@ async def check_activity() -> None:
     assert chart.total(Direction.FROM_1C) == HourCount(ok=3, errors=3)
     assert chart.total(Direction.TO_1C) == HourCount(ok=1, errors=2)
     assert sum(chart.day(Direction.FROM_1C, day).total for day in range(7)) == 6
-    assert chart.day(Direction.FROM_1C, 6).errors == 3 and not chart.empty
+    assert chart.hours[Direction.FROM_1C][0] == HourCount(ok=1, errors=0)  # midnight UTC six days ago
+    assert chart.day(Direction.FROM_1C, index_of(HOUR) // 24).errors == 3 and not chart.empty
 
 
 async def check_errors() -> None:
