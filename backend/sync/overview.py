@@ -159,15 +159,18 @@ class Concern(StrEnum):
 
     NO_BASES = "no_bases"
     AWAITING = "awaiting"  # bases (or their changes) awaiting approval
+    UNREACHABLE = "unreachable"  # bases whose 1C did not answer just now
     HANDLERS = "handlers"  # bases whose 1C handlers are not the newest stored version
     ERRORS = "errors"  # failed calls in the last ERROR_WINDOW
 
 
-def concerns(statuses: list[BaseStatus], errors: Errors) -> dict[Concern, int]:
-    """What needs the admin's attention and how many of each (empty: all is right)."""
+def concerns(statuses: list[BaseStatus], errors: Errors, unreachable: int = 0) -> dict[Concern, int]:
+    """What needs the admin's attention and how many of each (empty: all is right); `unreachable` is how many
+    bases did not answer when asked (0 before they are asked)."""
     found = {
         Concern.NO_BASES: 0 if statuses else 1,
         Concern.AWAITING: sum(status.state != BaseState.APPROVED for status in statuses),
+        Concern.UNREACHABLE: unreachable,
         Concern.HANDLERS: sum(
             status.handlers in (HandlersState.OUTDATED, HandlersState.DIFFERENT) for status in statuses
         ),

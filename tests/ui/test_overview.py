@@ -142,6 +142,9 @@ async def test_the_bases_table_asks_each_1c_now(admin: Admin) -> None:
     admin.onec.fail_next(1, status=503, body="Сервис 1С временно недоступен")
     failed = html.unescape((await admin.get("/ui/settings/overview/bases")).text)
     assert 'data-reachable="no"' in failed and "нет связи" in failed and "503" in failed
+    verdict = failed[failed.index('id="amo1c-overview-verdict"') :]
+    assert 'hx-swap-oob="true"' in verdict and re.search(r'data-concern="unreachable">[^<]*1<', verdict)
+    assert "data-concern" not in text[text.index('id="amo1c-overview-verdict"') :]  # it answered: all right
     await admin.services.sync_log.flush()
     asked = SyncLogEntry.filter(operation="get_handlers_version")
     assert await asked.count() == before + 1 and (await asked.first()).outcome == Outcome.ERROR  # only the failure
@@ -155,7 +158,7 @@ async def test_the_bases_table_waits_for_a_hanging_1c_only_briefly_and_asks_base
     took = time.monotonic() - started
     assert answered.count('data-reachable="no"') == 2
     assert PROBE_SECONDS <= took < 2 * PROBE_SECONDS  # bounded, and both bases asked together
-    assert answered.count(f"1С (1c.test) не ответила за {PROBE_SECONDS:g} с") == 2
+    assert answered.count(f">1С (1c.test) не ответила за {PROBE_SECONDS:g} с<") == 2
 
 
 async def test_reads_are_logged_only_when_they_fail(admin: Admin) -> None:

@@ -49,7 +49,8 @@ async def overview_page(request: Request, session: UISession) -> Response:
 @settings_endpoint
 async def overview_bases(request: Request, session: UISession) -> Response:
     """GET /ui/settings/overview/bases: the bases' table with what each base's 1C answered just now (its handlers
-    version, or why it did not answer)."""
+    version, or why it did not answer), and the page's verdict again (out of band) counting the bases that did not
+    answer."""
     overview = workspace_of(request, session).overview
     _, answers = await overview.reachability()  # first: an answer updates the base's reported version
     statuses, hidden = await overview.bases()
@@ -57,7 +58,13 @@ async def overview_bases(request: Request, session: UISession) -> Response:
     for base_id, answer in answers.items():
         error = describe(answer.error, session.lang)[1] if answer.error is not None else None
         reach[base_id] = {"version": answer.version, "ms": answer.took_ms, "error": error}
-    context = {"statuses": statuses, "hidden": hidden, "reach": reach}
+    unreachable = sum(answer.error is not None for answer in answers.values())
+    context = {
+        "statuses": statuses,
+        "hidden": hidden,
+        "reach": reach,
+        "concerns": concerns(statuses, await overview.errors(), unreachable),  # the verdict, redrawn with them
+    }
     return fragment(request, session, "ui/settings/overview_bases.html", context)
 
 

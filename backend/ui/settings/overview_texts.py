@@ -42,6 +42,7 @@ OVERVIEW_PAIRS: dict[str, tuple[str, str]] = {
         "no 1C base is linked yet — link one on the «1C bases» tab, or 1C links one by calling /sync/base",
     ),
     "overview.concern.awaiting": ("баз ждут подтверждения: {count}", "bases awaiting approval: {count}"),
+    "overview.concern.unreachable": ("баз не ответили сейчас: {count}", "bases that did not answer now: {count}"),
     "overview.concern.handlers": (
         "обработчики в 1С не совпадают с последней версией: {count}",
         "bases whose 1C handlers are not the latest version: {count}",
