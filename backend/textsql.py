@@ -63,4 +63,6 @@ class HourOf(Function):
 
 def hour_of_text(text: str) -> datetime:
     """The UTC hour an `HourOf` value names; raises ValueError for any other text."""
-    return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+    if len(text) != 13 or text[10] != " ":
+        raise ValueError(f"not an hour of HourOf: {text!r}")
+    return datetime.fromisoformat(f"{text}:00").replace(tzinfo=UTC)  # strptime is ten times slower

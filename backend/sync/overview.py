@@ -69,6 +69,10 @@ class Activity:
         counts = self.hours[direction]
         return HourCount(sum(hour.ok for hour in counts), sum(hour.errors for hour in counts))
 
+    def hour_start(self, index: int) -> datetime:
+        """The start of the chart's hour `index` (0 = the first)."""
+        return self.start + timedelta(hours=index)
+
     def day_start(self, index: int) -> datetime:
         """Midnight UTC of the chart's day `index` (0 = the first)."""
         return self.start + timedelta(days=index)

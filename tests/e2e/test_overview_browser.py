@@ -54,7 +54,7 @@ def test_the_overview_renders_fits_1024_px_and_links_to_the_filtered_log(demo: D
     charts = page.locator("figure.amo1c-chart svg[role=img]")
     expect(charts).to_have_count(2)
     expect(page.locator("#amo1c-chart-from_1c-title")).to_have_text("1С → amo1c: вызовы по часам за 7 дней")
-    assert page.locator("figure.amo1c-chart .amo1c-chart__hour").count() > 0
+    assert page.locator("figure.amo1c-chart rect.amo1c-chart__ok").count() > 0
     width = charts.first.bounding_box()
     assert width is not None and width["width"] > 900  # the chart takes the page's width at 1280 px
     page.screenshot(path=str(artifacts_dir() / "settings-overview.png"), full_page=True)

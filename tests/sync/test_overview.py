@@ -22,6 +22,7 @@ from backend.sync.overview import (
     last_success,
     recent_errors,
 )
+from backend.textsql import hour_of_text
 
 ACCOUNT = 31
 NOW = datetime.now(UTC)
@@ -163,3 +164,10 @@ async def test_error_kinds_are_bounded(database: None) -> None:
 )
 def test_handlers_state(reported: str | None, latest: int | None, state: HandlersState) -> None:
     assert handlers_state(reported, latest) == state
+
+
+def test_hour_text_reads_back_only_an_hour() -> None:
+    assert hour_of_text("2026-12-03 07") == datetime(2026, 12, 3, 7, tzinfo=UTC)
+    for wrong in ("2026-12-03T07", "2026-12-03 7", "2026-12-03 07:00", ""):
+        with pytest.raises(ValueError):
+            hour_of_text(wrong)

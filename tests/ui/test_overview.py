@@ -86,12 +86,14 @@ async def test_overview_shows_the_seeded_state_and_counts(admin: Admin) -> None:
     assert charts == {"from_1c": (4, 5), "to_1c": (1, 2)}  # with the retail base's request just now
     hours = {
         (hour, int(ok), int(errors))
-        for hour, ok, errors in numbers(text, r'data-hour="([^"]+)" data-ok="(\d+)" data-errors="(\d+)"')
+        for hour, ok, errors in numbers(text, r"<title>([\d. :]+) UTC: успешно (\d+), ошибок (\d+)</title>")
     }
-    two_hours_ago = hour_floor(NOW - 2 * HOUR).isoformat()
-    assert (two_hours_ago, 2, 4) in hours  # both directions' panels: this hour is 1C's
-    assert (hour_floor(NOW - 50 * HOUR).isoformat(), 1, 1) in hours
+    assert (f"{hour_floor(NOW - 2 * HOUR):%d.%m %H:%M}", 2, 4) in hours  # both directions' panels: 1C's hour
+    assert (f"{hour_floor(NOW - 50 * HOUR):%d.%m %H:%M}", 1, 1) in hours
     assert len(hours) == 6  # every hour with calls, none other
+    assert (
+        len(re.findall(r'<path class="amo1c-chart__error" d="(?:M[\d.]+ [\d.]+h[\d.]+v[\d.]+h-[\d.]+z)+"', text)) == 2
+    )
     assert "<title" in text and "<desc" in text and 'role="img"' in text
     assert "Успешных 4, ошибок 5; больше всего за час — 6." in text
     totals = re.search(r"<tfoot>.*?<td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", text, re.S)

@@ -1,5 +1,6 @@
-"""The overview's chart of calls per hour as plain SVG geometry: one panel per direction, an hour a stacked bar
-(successes below, errors above), a vertical line and a label at each UTC day, a scale of round numbers.
+"""The overview's chart of calls per hour as plain SVG geometry: one panel per direction, an hour a bar of all its
+calls with its errors painted over the bar's top (one path a panel, so a busy week stays a small page), a vertical
+line and a label at each UTC day, a scale of round numbers.
 
 Only numbers are computed here; ui/settings/overview_chart.html draws them (autoescaped, no script, coloured by
 classes of amo1c.css, since the pages' CSP allows no inline style) with the words of the viewer's language.
@@ -8,7 +9,7 @@ classes of amo1c.css, since the pages' CSP allows no inline style) with the word
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from backend.sync.overview import CHART_DAYS, Activity, Direction, HourCount
 
@@ -51,14 +52,13 @@ def scale_top(peak: int) -> int:
 
 @dataclass(frozen=True)
 class Bar:
-    """One hour: its place, the heights of its successes and errors (in viewBox units) and its counts."""
+    """One hour with calls: its place and the height of all its calls (in viewBox units), its start and counts.
+    Drawn in the successes' colour; its errors are painted over its top by the panel's `errors_path`."""
 
     x: float
     width: float
-    ok_y: float
-    ok_height: float
-    error_y: float
-    error_height: float
+    y: float
+    height: float
     start: datetime
     count: HourCount
 
@@ -82,6 +82,7 @@ class Panel:
     top: int
     peak: int
     total: HourCount
+    errors_path: str  # SVG path data: one rectangle a failed hour, over the top of its bar
     frame: Frame = FRAME
 
     @property
@@ -98,24 +99,16 @@ def panel(activity: Activity, direction: Direction) -> Panel:
     step = (WIDTH - LEFT - RIGHT) / len(hours)
     gap = 1.0 if step > 3 else 0.0
     baseline = TOP + PLOT_HEIGHT
-    bars = []
+    bars, errors = [], []
     for index, hour in enumerate(hours):
         if hour.total == 0:
             continue
-        ok_height = PLOT_HEIGHT * hour.ok / top
-        error_height = PLOT_HEIGHT * hour.errors / top
-        bars.append(
-            Bar(
-                x=round(LEFT + index * step, 2),
-                width=round(step - gap, 2),
-                ok_y=round(baseline - ok_height, 2),
-                ok_height=round(ok_height, 2),
-                error_y=round(baseline - ok_height - error_height, 2),
-                error_height=round(error_height, 2),
-                start=activity.start + timedelta(hours=index),
-                count=hour,
-            )
-        )
+        x, width = round(LEFT + index * step, 2), round(step - gap, 2)
+        height = PLOT_HEIGHT * hour.total / top
+        bars.append(Bar(x, width, round(baseline - height, 2), round(height, 2), activity.hour_start(index), hour))
+        if hour.errors:
+            errors.append(f"M{x} {round(baseline - height, 2)}h{width}v{round(PLOT_HEIGHT * hour.errors / top, 2)}"
+                          f"h-{width}z")  # fmt: skip
     day_width = 24 * step
     days = [
         DayMark(
@@ -125,4 +118,4 @@ def panel(activity: Activity, direction: Direction) -> Panel:
         )
         for day in range(CHART_DAYS)
     ]
-    return Panel(direction, bars, days, top, peak, activity.total(direction))
+    return Panel(direction, bars, days, top, peak, activity.total(direction), "".join(errors))
