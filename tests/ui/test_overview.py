@@ -14,7 +14,7 @@ import pytest
 
 from backend.models import BaseRequest, Direction, HandlerPackage, OneCBase, Outcome, SyncLogEntry
 from backend.sync.operations import Operation
-from backend.sync.overview import PROBE_SECONDS, hour_floor
+from backend.sync.overview import LISTED_BASES, PROBE_SECONDS, hour_floor
 from backend.ui.i18n import TEXTS
 from tests.factories import base_body, install_account, link_base
 from tests.ui.conftest import WEB_ADDRESS, Admin
@@ -216,3 +216,15 @@ async def test_tabs_push_their_url_and_the_log_filters_push_the_log_page(admin: 
     assert everything.headers["HX-Push-Url"] == "/ui/settings/log"
     more = await admin.get("/ui/settings/log/entries", before="10", outcome="error")
     assert "HX-Push-Url" not in more.headers  # paging is not a new address
+
+
+async def test_an_account_with_many_bases_shows_the_first_and_says_so(admin: Admin) -> None:
+    base = await admin.base()
+    for number in range(LISTED_BASES + 2):
+        await OneCBase.create(
+            account=admin.account, id_base=f"branch-{number:02}", web_address=WEB_ADDRESS,
+            url_address="http://1c.test/trade", param1="u", param2_enc=base.param2_enc,
+        )  # fmt: skip
+    text = html.unescape((await admin.page("/ui/settings")).text)
+    assert text.count('class="amo1c-base-status"') == LISTED_BASES
+    assert f"Показаны первые {LISTED_BASES} баз из {LISTED_BASES + 3}" in text
