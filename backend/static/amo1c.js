@@ -180,18 +180,26 @@
     }, 0);
   });
 
-  // A sub-tab or filter pushed into the history (hx-push-url) keeps the session's token in its URL, so reloading
-  // the frame opens the same sub-tab; the token is the one already in the frame's address (or renewed since).
-  document.addEventListener("htmx:pushedIntoHistory", function () {
-    var token = new URLSearchParams(window.location.search).get("token");
+  // --- overview / log: addresses that survive a reload ---
+  // The settings' tabs and the log's filters push their address into the history (hx-push-url, HX-Push-Url). A
+  // page is opened with its UI token in the address, so the pushed one gets the current token too: a reload or
+  // "back" (htmx keeps no copy of pages, historyCacheSize 0, so it reloads the address) opens the same tab.
+  function currentToken() {
     try {
-      token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-UI-Token"] || token;
-    } catch (ignored) { /* keep the address's token */ }
-    var url = new URL(window.location.href);
-    if (token && !url.searchParams.has("token")) {
-      url.searchParams.set("token", token);
-      window.history.replaceState(window.history.state, "", url.toString());
+      var token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-UI-Token"];
+      return typeof token === "string" ? token : "";
+    } catch (error) {
+      return "";
     }
+  }
+  document.addEventListener("htmx:pushedIntoHistory", function (event) {
+    var token = currentToken();
+    if (!token) {
+      return;
+    }
+    var address = new URL(event.detail.path, window.location.href);
+    address.searchParams.set("token", token);
+    window.history.replaceState(window.history.state, "", address.pathname + address.search + address.hash);
   });
 
   if (window.parent === window) {

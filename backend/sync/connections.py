@@ -12,7 +12,7 @@ from backend.onec import BaseClient, CallRecord, Connection, OneCClient
 from backend.settings import Settings
 from backend.store import Coordination
 from backend.sync.log import LogRecord, SyncLog
-from backend.sync.operations import operation_label
+from backend.sync.operations import operation_label, worth_logging
 
 
 class AmoCRMClients:
@@ -84,11 +84,15 @@ class OneCClients:
             else "",
         )
 
-    def for_base(self, base: OneCBase) -> BaseClient:
-        """The base's 1C client; its calls are logged under the base's account and id."""
+    def for_base(self, base: OneCBase, timeout: float | None = None) -> BaseClient:
+        """The base's 1C client; its calls are logged under the base's account and id (a quiet read only when it
+        fails, sync.operations.worth_logging); `timeout` (seconds) bounds its calls tighter than
+        AMO1C_ONEC_TIMEOUT."""
         sync_log = self._sync_log
 
         async def log_call(record: CallRecord) -> None:
+            if not worth_logging(record.operation, failed=record.error is not None):
+                return
             entry = LogRecord(
                 direction=Direction.TO_1C,
                 operation=record.operation,
@@ -103,7 +107,7 @@ class OneCClients:
 
         client = OneCClient(
             self._http,
-            timeout=self._settings.onec_timeout,
+            timeout=min(timeout, self._settings.onec_timeout) if timeout else self._settings.onec_timeout,
             allow_private=self._settings.onec_allow_private,
             on_call=log_call,
         )

@@ -94,6 +94,16 @@ def operation_label(name: str) -> str:
     return name if name in _NAMES else OTHER
 
 
+# Reads made on every visit (a card's documents, the settings asking a base its version): a success says nothing
+# new, so only their failures are logged and the log keeps what changed something or broke.
+LOGGED_ONLY_WHEN_FAILING = frozenset({Operation.GET_ORDERS, Operation.GET_HANDLERS_VERSION})
+
+
+def worth_logging(operation: str, *, failed: bool) -> bool:
+    """Whether a finished call goes into the sync log: every failure, and every success but a quiet read's."""
+    return failed or operation not in LOGGED_ONLY_WHEN_FAILING
+
+
 def sync_request(operation: Operation, received_at: str | None = None) -> str:
     """The request 1C makes for a call of the sync API, e.g. "POST /sync/leads"; `received_at` is the path it
     really came by when it was served as another operation (sync.log.received_at)."""

@@ -39,7 +39,7 @@ def test_a_base_linked_from_1c_waits_for_the_admin_then_serves_the_card_panel(
     assert waiting.status_code == 403 and "ожидает подтверждения" in waiting.json()["error"]
 
     page = browser_page.page
-    page.goto(f"{demo.amo1c}/ui/demo/login?to=/ui/settings")
+    page.goto(f"{demo.amo1c}/ui/demo/login?to=/ui/settings/bases")
     requests = page.locator(".amo1c-requests")
     expect(requests.locator(f'[data-id-base="{DEMO_AWAITING_BASE}"]')).to_be_visible()  # the demo's own
     request = requests.locator(f'.amo1c-card[data-id-base="{ID_BASE}"]')
@@ -61,7 +61,7 @@ def test_a_base_linked_from_1c_waits_for_the_admin_then_serves_the_card_panel(
     expect(page.locator(".amo1c-tree .amo1c-doc")).to_have_count(3)
     expect(page.locator("select[name=base] option")).not_to_contain_text([DEMO_AWAITING_BASE])
 
-    page.goto(f"{demo.amo1c}/ui/demo/login?to=/ui/settings")  # leave the demo as it was for the other tests
+    page.goto(f"{demo.amo1c}/ui/demo/login?to=/ui/settings/bases")  # leave the demo as it was for the other tests
     page.locator(f'.amo1c-card[data-id-base="{ID_BASE}"]').get_by_role("button", name="Отвязать").click()
     answer_in_page(page, "Отвязать")
     expect(page.locator(f'.amo1c-card[data-id-base="{ID_BASE}"]')).to_have_count(0)

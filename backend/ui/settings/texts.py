@@ -1,10 +1,12 @@
 """Texts of the settings pages, Russian first, English second (merged into `backend.ui.i18n.TEXTS`); the
-«Автоматизация» tab's are in automation_texts.py."""
+«Автоматизация» tab's are in automation_texts.py, the «Обзор» tab's and the operations' names in
+overview_texts.py."""
 
 from __future__ import annotations
 
 from backend.pages import Lang
 from backend.ui.settings.automation_texts import AUTOMATION_PAIRS
+from backend.ui.settings.overview_texts import OPERATION_NAMES, OVERVIEW_PAIRS
 
 _PAIRS: dict[str, tuple[str, str]] = {
     "settings.title": ("Настройки amo1c", "amo1c settings"),
@@ -335,6 +337,9 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
 }
 
+_OPERATION_PAIRS = {f"op.{operation.value}": names for operation, names in OPERATION_NAMES.items()}
+
 SETTINGS_TEXTS: dict[str, dict[Lang, str]] = {
-    key: {"ru": ru, "en": en} for key, (ru, en) in (_PAIRS | AUTOMATION_PAIRS).items()
+    key: {"ru": ru, "en": en}
+    for key, (ru, en) in (_PAIRS | AUTOMATION_PAIRS | OVERVIEW_PAIRS | _OPERATION_PAIRS).items()
 }
