@@ -168,7 +168,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         password=DEMO_ONEC_PASSWORD,
         path="/demo/hs/amo1c/handler",
         url_address=f"{onec_url}/demo",
-        handlers_version="1.4.2",
+        handlers_version="2",  # the newest of the sample packages the demo stores (demo_data.SAMPLE_PACKAGES)
         account_id=account.id,
         id_base=None,  # the linked base and the one awaiting approval are served by this one fake 1C
     )

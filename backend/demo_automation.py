@@ -26,7 +26,7 @@ def warehouse_base(login: str, password: str, onec_url: str, account_id: int) ->
         password=password,
         path="/hs/amo1c/handler",
         url_address=f"{onec_url}{WAREHOUSE_PREFIX}",
-        handlers_version="1.4.2",
+        handlers_version="2",
         account_id=account_id,
         id_base=WAREHOUSE_ID_BASE,
     )

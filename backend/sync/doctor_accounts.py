@@ -22,6 +22,7 @@ from backend.sync.checks import Check, Report, describe, failed, not_run, passed
 from backend.sync.domain import Domain
 from backend.sync.errors import InvalidInput
 from backend.sync.log_pages import LastCalls, last_calls
+from backend.sync.overview import HandlersState, handlers_state
 from backend.sync.subscriptions import subscription_problem
 
 CHECK_SECONDS = 30.0  # the most one check may take, whatever its clients' own timeouts
@@ -204,7 +205,7 @@ class BaseDoctor:
             return not_run(subject, "1C did not say its version")
         if latest is None:
             return passed(subject, f"1C runs {version}; no package is stored here to compare with")
-        if version.strip() != str(latest):
+        if handlers_state(version, latest) is not HandlersState.CURRENT:
             return failed(
                 subject,
                 f"1C runs version {version}, the latest stored here is {latest}",
