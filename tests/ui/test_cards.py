@@ -106,14 +106,15 @@ def documents(link: str) -> list[dict[str, str]]:
 
 
 async def test_deal_panel_lists_documents_as_a_tree_under_their_order(cards: Cards) -> None:
-    cards.onec.add_documents(4242, documents("http://1c.test/trade"))
-    page = await cards.client.get("/ui/cards/leads/4242", params={"token": cards.token})
+    deal_id = await make_deal(cards)
+    cards.onec.add_documents(deal_id, documents("http://1c.test/trade"))
+    page = await cards.client.get(f"/ui/cards/leads/{deal_id}", params={"token": cards.token})
     assert page.status_code == 200
-    assert 'hx-get="/ui/cards/leads/4242/documents?base=trade"' in page.text
-    assert "Создать заказ в 1С" in page.text
-    response = await cards.client.get("/ui/cards/leads/4242/documents?base=trade", headers=cards.headers())
+    assert f'hx-get="/ui/cards/leads/{deal_id}/documents?base=trade"' in page.text
+    response = await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
     assert response.status_code == 200
     html = response.text
+    assert "Создать заказ в 1С" in html
     order_at, invoice_at, sale_at = (
         html.index("Заказ клиента № 1"),
         html.index("Счет на оплату"),
@@ -126,18 +127,22 @@ async def test_deal_panel_lists_documents_as_a_tree_under_their_order(cards: Car
 
 
 async def test_deal_panel_says_when_1c_has_no_documents(cards: Cards) -> None:
-    response = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    deal_id = await make_deal(cards)
+    response = await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
     assert response.status_code == 200
     assert "В 1С нет документов по этой сделке." in response.text
 
 
 async def test_deal_panel_shows_1c_errors_with_a_retry(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
     cards.onec.fail_next(1, status=500, body="Ошибка при вызове метода контекста (Выполнить)")
-    response = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    address = f"/ui/cards/leads/{deal_id}/documents?base=trade"
+    response = await cards.client.get(address, headers=cards.headers())
     assert response.status_code == 502
-    assert "Ошибка при вызове метода контекста" in response.text
-    assert "Повторить" in response.text
-    retried = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    assert "1С не приняла запрос: Ошибка при вызове метода контекста (Выполнить)" in html.unescape(response.text)
+    assert response.text.count('role="alert"') == 1 and "Повторить" in response.text
+    assert "1c.test" not in response.text.split("<details")[0], "amo1c's technical line only under «Подробнее»"
+    retried = await cards.client.get(address, headers=cards.headers())
     assert retried.status_code == 200
 
 
@@ -155,8 +160,8 @@ async def test_create_order_button_sends_the_deal_and_shows_the_1c_link(cards: C
     assert sent["id"] == deal_id and sent["name"] == "Поставка мебели"
     assert sent["clients"]["contact"]["phone"] == "+79123456789"
     assert sent["clients"]["company"]["inn"] == "7701234567"
-    again = await cards.client.get("/ui/cards/leads/4242/documents?base=trade", headers=cards.headers())
-    assert again.status_code == 200
+    again = await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
+    assert again.status_code == 200 and "Открыть в 1С" in again.text and "184\u00a0500\u00a0₽" in again.text
 
 
 async def test_order_button_shows_1c_refusing_and_does_not_retry_a_refusal(cards: Cards) -> None:
@@ -193,8 +198,9 @@ async def test_company_without_inn_gets_a_message_instead_of_a_call(cards: Cards
         f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers()
     )
     assert response.status_code == 409
-    assert "не заполнен ИНН" in response.text
-    assert cards.onec.requests == []
+    assert "не заполнен ИНН" in response.text and response.text.count('role="alert"') == 1
+    assert [record.type for record in cards.onec.requests] == ["get_orders"]  # the deal block's documents alone
+    cards.onec.requests.clear()
     company_id = next(iter(cards.amocrm.account(cards.account.id).companies))
     press = await cards.client.post(
         f"/ui/cards/companies/{company_id}/counterparty", data={"base": "trade"}, headers=cards.headers()
@@ -230,14 +236,14 @@ async def test_double_click_sends_one_request_to_1c(cards: Cards) -> None:
     )
     assert [press.status_code for press in presses] == [200, 200, 200]
     assert cards.new_orders() == 1
-    links = {press.text.count(next(iter(cards.onec.orders.values())).link) for press in presses}
-    assert links == {1}
+    link = next(iter(cards.onec.orders.values())).link
+    assert {press.text.split('id="amo1c-documents"')[0].count(link) for press in presses} == {1}
 
 
 async def test_several_bases_get_a_selector_and_the_choice_is_remembered(cards: Cards) -> None:
     await link_base(cards.client, cards.account.id, "warehouse", web_address=f"http://1c.test{HANDLER_PATH}")
     page = await cards.client.get("/ui/cards/leads/1", params={"token": cards.token})
-    assert '<select name="base">' in page.text
+    assert '<select id="amo1c-base" class="amo1c-select" name="base">' in page.text
     assert '<option value="warehouse">' in page.text
     body = await cards.client.get("/ui/cards/leads/1/body", params={"base": "warehouse"}, headers=cards.headers())
     assert "documents?base=warehouse" in body.text
@@ -246,9 +252,10 @@ async def test_several_bases_get_a_selector_and_the_choice_is_remembered(cards: 
 
 
 async def test_every_call_into_1c_is_in_the_sync_log_without_the_password(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
     cards.onec.fail_next(1, status=500, body="Ошибка модуля")
-    await cards.client.get("/ui/cards/leads/9/documents?base=trade", headers=cards.headers())
-    await cards.client.get("/ui/cards/leads/9/documents?base=trade", headers=cards.headers())
+    await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
+    await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
     await cards.services.sync_log.flush()
     entries = await SyncLogEntry.filter(direction=Direction.TO_1C).order_by("id")
     assert [(entry.operation, entry.outcome, entry.http_status) for entry in entries] == [
@@ -256,5 +263,5 @@ async def test_every_call_into_1c_is_in_the_sync_log_without_the_password(cards:
         ("get_orders", Outcome.OK, 200),
     ]
     assert entries[0].error and "Ошибка модуля" in entries[0].error
-    assert entries[1].account_id == cards.account.id and entries[1].id_base == "trade" and entries[1].amo_id == 9
+    assert entries[1].account_id == cards.account.id and entries[1].id_base == "trade" and entries[1].amo_id == deal_id
     assert all(BASE_PASSWORD not in repr(entry.request_summary) + (entry.error or "") for entry in entries)
