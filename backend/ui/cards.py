@@ -30,6 +30,16 @@ from backend.ui.tokens import UISession
 CARD_KINDS = {"leads": EntityKind.LEAD, "contacts": EntityKind.CONTACT, "companies": EntityKind.COMPANY}
 # Failures that say the base is not answering at all: its documents are not asked for again right after.
 SILENT = frozenset({FailureKind.ONEC_DOWN, FailureKind.ONEC_ADDRESS})
+# Failures after which a deal's documents are not asked for again at once: they would repeat the same error.
+REPEATING = frozenset(
+    {
+        *SILENT,
+        FailureKind.ONEC_WEB_PAGE,
+        FailureKind.ONEC_FAILED,
+        FailureKind.ONEC_CREDENTIALS,
+        FailureKind.ONEC_BAD_ANSWER,
+    }
+)
 
 
 @dataclass
@@ -125,9 +135,11 @@ async def _deal(request: Request, session: UISession, context: dict[str, Any], *
         except OneCError as exc:
             status, context["error"] = _problem(request, session, exc, context)
             failure = classify(exc)
-            if failure is not None and failure.kind in SILENT and len(context["bases"]) > 1:
-                context["silent"] = {*context["silent"], base.id}
-                context["selector_oob"] = True
+            if failure is not None and failure.kind in SILENT:
+                await cards.forget_base(session.user_id, base)
+                if len(context["bases"]) > 1:
+                    context["silent"] = {*context["silent"], base.id}
+                    context["selector_oob"] = True
         else:
             context["tree"] = document_tree(found)
             context["documents"] = found
@@ -202,9 +214,9 @@ async def _press(request: Request, session: UISession, *, order: bool) -> Respon
     if not order:
         return render(request, "ui/cards/party_action.html", context, lang=session.lang, status=status)
     # The deal block again, so that its documents show the new order and one failure shows in one box: after 1C
-    # failed, its documents are not asked for again (they would only repeat the same error).
-    onec_failed = failure is not None and failure.kind.value.startswith("onec_")
-    response = await _deal(request, session, context, documents=not onec_failed and "queued" not in context)
+    # could not be reached or answered no words of its own, its documents are not asked for again.
+    repeating = failure is not None and failure.kind in REPEATING
+    response = await _deal(request, session, context, documents=not repeating and "queued" not in context)
     response.status_code = status if status != 200 else response.status_code
     return response
 

@@ -126,8 +126,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "amoCRM has no deal {id}: it may have been deleted. Open the card of an existing deal.",
     },
     "documents.not_loaded": {
-        "ru": "Документы 1С не загружены: 1С не ответила.",
-        "en": "1C documents are not loaded: 1C did not answer.",
+        "ru": "Документы 1С не загружены.",
+        "en": "The 1C documents are not loaded.",
     },
     "documents.show": {"ru": "Показать документы", "en": "Show the documents"},
     "order.number": {"ru": "Заказ № {number}", "en": "Order no. {number}"},

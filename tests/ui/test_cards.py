@@ -18,7 +18,7 @@ from backend.settings import Settings
 from backend.sync.domain import Domain
 from backend.ui.tokens import UISession, UITokens
 from tests.conftest import amo1c_over_fakes, client_of
-from tests.factories import BASE_LOGIN, BASE_PASSWORD, install_account, link_base
+from tests.factories import BASE_LOGIN, BASE_PASSWORD, basic, install_account, link_base
 from tests.fakes.amocrm_helpers import phone
 
 HANDLER_PATH = "/trade/hs/amo1c/handler"
@@ -265,3 +265,59 @@ async def test_every_call_into_1c_is_in_the_sync_log_without_the_password(cards:
     assert entries[0].error and "Ошибка модуля" in entries[0].error
     assert entries[1].account_id == cards.account.id and entries[1].id_base == "trade" and entries[1].amo_id == deal_id
     assert all(BASE_PASSWORD not in repr(entry.request_summary) + (entry.error or "") for entry in entries)
+
+
+async def test_counterparty_panels_show_the_1c_name_inn_link_and_base(cards: Cards) -> None:
+    link = "http://1c.test/trade#e1cib/data/Справочник.Контрагенты?ref=7"
+    body = {"key": cards.account.id, "id_base": "trade", "id_1c": "cp-7", "link": link, "name": "ООО «Ромашка»"}
+    synced = await cards.client.post(
+        "/sync/clients_companies", json={**body, "inn": "7704123456"}, headers=basic(BASE_LOGIN, BASE_PASSWORD)
+    )
+    assert synced.status_code == 200, synced.text
+    company_id = synced.json()["data"]
+    await cards.services.sync_log.flush()
+    page = await cards.client.get(f"/ui/cards/companies/{company_id}", params={"token": cards.token})
+    text = html.unescape(page.text)
+    assert "ООО «Ромашка»" in text and "ИНН 7704123456" in text and f'href="{link}"' in text
+    assert "База trade" in text and "синхронизировано" in text
+    press = await cards.client.post(
+        f"/ui/cards/companies/{company_id}/counterparty", data={"base": "trade"}, headers=cards.headers()
+    )
+    assert press.status_code == 200, press.text
+    assert "ИНН 7704123456" in html.unescape(press.text)  # what amo1c sent 1C keeps it named after the press
+
+
+async def test_an_unknown_deal_gets_a_message_and_no_order_button(cards: Cards) -> None:
+    response = await cards.client.get("/ui/cards/leads/987654/documents?base=trade", headers=cards.headers())
+    assert response.status_code == 404
+    assert "В amoCRM нет сделки 987654" in response.text and "Создать заказ" not in response.text
+    assert cards.onec.requests == [], "1C is not asked about a deal amoCRM does not have"
+
+
+async def test_a_base_that_did_not_answer_is_marked_and_never_remembered(
+    settings: Settings, fake_amocrm: FakeAmoCRM
+) -> None:
+    fake_onec = FakeOneC(login=BASE_LOGIN, password=BASE_PASSWORD, path=HANDLER_PATH, url_address="http://1c.test/t")
+    impatient = settings.with_overrides(onec_timeout=0.2)  # a call 1C does not answer in time is "no answer"
+    async with amo1c_over_fakes(impatient, fake_amocrm, fake_onec) as app, client_of(app) as client:
+        account = await install_account(fake_amocrm, settings)
+        for id_base in ("trade", "резерв"):
+            await link_base(client, account.id, id_base, web_address=f"http://1c.test{HANDLER_PATH}")
+        token = UITokens(settings.secret_key).issue(UISession(account.id, 7001, is_admin=False))
+        headers = {"X-UI-Token": token, "HX-Request": "true"}
+        cards = Cards(client, fake_amocrm, fake_onec, account, token, settings, app.state.domain)
+        deal_id = await make_deal(cards)
+        chosen = await client.get(f"/ui/cards/leads/{deal_id}/body", params={"base": "резерв"}, headers=headers)
+        assert "documents?base=%D1%80%D0%B5%D0%B7%D0%B5%D1%80%D0%B2" in chosen.text  # shown, as the user chose
+        fake_onec.hang_next(1, seconds=5, type="get_orders")
+        failed = await client.get(f"/ui/cards/leads/{deal_id}/documents?base=резерв", headers=headers)
+        assert failed.status_code == 502 and "1С не отвечает. Попробуйте через минуту." in failed.text
+        assert 'hx-swap-oob="true"' in failed.text and "резерв — не отвечает" in failed.text
+        await app.state.domain.sync_log.flush()
+        page = await client.get(f"/ui/cards/leads/{deal_id}", params={"token": token})
+        assert '<option value="trade" selected>' in page.text, "a base that did not answer is not the default"
+        assert "резерв — не отвечает" in page.text
+        again = await client.get(f"/ui/cards/leads/{deal_id}/body", params={"base": "резерв"}, headers=headers)
+        assert again.status_code == 200
+        page = await client.get(f"/ui/cards/leads/{deal_id}", params={"token": token})
+        assert '<option value="trade" selected>' in page.text, "choosing it again does not make it remembered"

@@ -112,6 +112,12 @@ class Cards:
             defaults={"value": base.id_base},
         )
 
+    async def forget_base(self, user_id: int, base: OneCBase) -> None:
+        """Stop showing `base` first to the user (it did not answer): the panels fall back to one that does."""
+        await UserPreference.filter(
+            account_id=self.workspace.account_id, user_id=user_id, name=BASE_PREFERENCE, value=base.id_base
+        ).delete()
+
     async def silent_bases(self, bases: list[OneCBase]) -> set[int]:
         """The ids of those `bases` whose last call from amo1c got no answer (unreachable, timed out, address
         refused), by the sync log."""
