@@ -40,6 +40,10 @@ class Problem(str):
         """The same problem with a link to the sync log entries it left."""
         return Problem(str(self), self.detail, self.lang, href)
 
+    def within(self, template: str) -> Problem:
+        """The problem told inside a longer sentence: `template` with `{error}` standing for this one's words."""
+        return Problem(template.format(error=str(self).rstrip(".")), self.detail, self.lang, self.log_href)
+
     def __html__(self) -> str:
         """The sentence, then a `<details>` disclosure with the detail and the log link (no script needed)."""
         t = translator(self.lang)

@@ -49,7 +49,7 @@ async def _choices_or_failure(mapping: Mapping, kind: MappingKind) -> tuple[list
 
 
 def _failure_text(failure: AmoCRMError, lang: Lang) -> str:
-    return translator(lang)("mapping.fields_failed").format(error=failure)
+    return describe(failure, lang)[1].within(translator(lang)("mapping.fields_failed"))
 
 
 def _row_context(row: MappingRow, choices: list[Choice], **extra: Any) -> dict[str, Any]:
