@@ -175,6 +175,8 @@ def test_loading(world: World, panel: Page) -> None:
     expect(panel.get_by_role("status")).to_contain_text("Загружаем документы из 1С")
     fit = panel.evaluate(OVERFLOW)
     assert fit["scroll"] <= fit["client"] and fit["wide"] == []
+    assert panel.locator("[role=alert]").count() == 0
+    assert not CLASS_NAME.search(panel.locator("body").inner_text())
     panel.screenshot(path=str(artifacts_dir() / "card-loading.png"), full_page=True)
     expect(panel.get_by_text("В 1С нет документов по этой сделке.")).to_be_visible()
 
