@@ -10,7 +10,6 @@ test-artifacts/.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,6 @@ from backend.fakes.onec import FakeOneC
 from backend.liveserver import ThreadedServer
 from backend.pages import Lang
 from backend.settings import Settings
-from backend.sync.log import FLUSH_INTERVAL
 from backend.ui.tokens import UISession, UITokens
 from tests.conftest import import_for
 from tests.e2e.conftest import HOST, BrowserPage, Ports, Stack, artifacts_dir, free_port
@@ -96,7 +94,6 @@ class World:
         payload = {"key": self.stack.account_id, "id_base": "trade", **body}
         answer = httpx.post(f"{self.stack.amo1c_url}{path}", json=payload, headers=basic(BASE_LOGIN, BASE_PASSWORD))
         assert answer.status_code == 200, answer.text
-        time.sleep(3 * FLUSH_INTERVAL)  # the sync log, where the panels read what 1C sent, is written in batches
         return answer.json()["data"]
 
 

@@ -121,6 +121,7 @@ class Cards:
     async def silent_bases(self, bases: list[OneCBase]) -> set[int]:
         """The ids of those `bases` whose last call from amo1c got no answer (unreachable, timed out, address
         refused), by the sync log."""
+        await self.workspace.domain.sync_log.flush()  # this worker's latest calls count too
         silent: set[int] = set()
         for base in bases:
             last = (
@@ -145,6 +146,7 @@ class Cards:
         link = await self.link_of(base, kind, amo_id)
         if base is None:
             return Linked(None)
+        await self.workspace.domain.sync_log.flush()  # what was just sent or received counts too
         match = Q(amo_id=amo_id)
         if link is not None and link.id_1c:
             match |= Q(id_1c=link.id_1c)
@@ -167,7 +169,7 @@ class Cards:
             name=_first(said, "name"),
             inn=_first(said, "inn"),
             number=_first(said, "order_number"),
-            total=_number(_first(said, "budget") or _first(said, "sum")),
+            total=_number(_first(said, "budget")),
             synced_at=max(synced) if synced else None,
         )
 
