@@ -158,7 +158,9 @@ def _onec_failed(exc: OneCFailed) -> Failure:
     if exc.web_page:
         return Failure(FailureKind.ONEC_WEB_PAGE, status=exc.status, detail=said or readable(str(exc)))
     if said:
-        reason = said if len(said) <= MAX_REASON_CHARS else said[: MAX_REASON_CHARS - 1] + "…"
+        if len(said) <= MAX_REASON_CHARS:  # quoted whole: the details add where and with what status
+            return Failure(FailureKind.ONEC_REFUSED, reason=said, status=exc.status, detail=readable(str(exc)))
+        reason = said[: MAX_REASON_CHARS - 1] + "…"
         return Failure(FailureKind.ONEC_REFUSED, reason=reason, status=exc.status, detail=said)
     return Failure(FailureKind.ONEC_FAILED, status=exc.status, detail=readable(str(exc)))
 

@@ -109,7 +109,7 @@ def test_secrets_in_1c_text_never_reach_the_sentence_or_the_details() -> None:
     failure = classified(status_error(500, said.encode(), "text/plain", "h", secrets=[PASSWORD]))
     shown = failure.reason + failure.detail
     assert PASSWORD not in shown and "T2JtZW4xQzpzZWNyZXQ" not in shown and JWT not in shown and "eyJ" not in shown
-    assert "***" in failure.detail and failure.detail.startswith("Неверный пароль")
+    assert "Неверный пароль ***" in failure.detail and failure.reason.startswith("Неверный пароль ***")
 
 
 def test_readable_strips_markup_scripts_and_bounds_the_length() -> None:
