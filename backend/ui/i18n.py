@@ -24,16 +24,16 @@ _ERRORS: dict[str, tuple[str, str]] = {
         "1C answered with error {status}. Try again; if it persists, tell the 1C administrator.",
     ),
     "onec_credentials": (
-        "1С не приняла логин и пароль базы. Попросите администратора проверить их в настройках amo1c.",
-        "1C refused the base's login and password. Ask an administrator to check them in the amo1c settings.",
+        "1С не приняла логин и пароль базы — их проверяет администратор в настройках amo1c.",
+        "1C refused the base's login and password — an administrator checks them in the amo1c settings.",
     ),
     "onec_bad_answer": (
         "1С ответила не то, что ожидалось. Сообщите администратору 1С: возможно, нужно обновить обработчики.",
         "1C answered something unexpected. Tell the 1C administrator: the handlers may need an update.",
     ),
     "onec_address": (
-        "Адрес базы 1С не подходит для вызова. Попросите администратора исправить его в настройках amo1c.",
-        "The 1C base's address cannot be called. Ask an administrator to fix it in the amo1c settings.",
+        "Адрес базы 1С не подходит для вызова — его исправляет администратор в настройках amo1c.",
+        "The 1C base's address cannot be called — an administrator fixes it in the amo1c settings.",
     ),
     "amocrm_down": (
         "amoCRM сейчас недоступна. Попробуйте через минуту.",
@@ -44,8 +44,8 @@ _ERRORS: dict[str, tuple[str, str]] = {
         "amoCRM asks to wait: too many requests. Try again in a minute.",
     ),
     "amocrm_access": (
-        "amo1c потерял доступ к amoCRM. Попросите администратора установить интеграцию заново.",
-        "amo1c lost its access to amoCRM. Ask an administrator to install the integration again.",
+        "amo1c потерял доступ к amoCRM — администратору аккаунта нужно установить интеграцию заново.",
+        "amo1c lost its access to amoCRM — an account administrator needs to install the integration again.",
     ),
     "amocrm_payment": (
         "Подписка аккаунта amoCRM не оплачена, amoCRM не даёт доступ к данным.",
