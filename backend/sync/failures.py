@@ -72,6 +72,7 @@ class FailureKind(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     DENIED = "denied"
+    SIGN_IN = "sign_in"  # a call without the credentials it needs
     TOO_MANY = "too_many"
     SLOW_DOWN = "slow_down"
     # the framed pages' session
@@ -86,6 +87,7 @@ OWN_WORDS = frozenset(
         FailureKind.NOT_FOUND,
         FailureKind.CONFLICT,
         FailureKind.DENIED,
+        FailureKind.SIGN_IN,
         FailureKind.TOO_MANY,
         FailureKind.SLOW_DOWN,
         FailureKind.ENTITY_MISSING,
@@ -129,7 +131,7 @@ _KINDS: tuple[tuple[type[Exception], FailureKind], ...] = (
     (NotFound, FailureKind.NOT_FOUND),
     (Conflict, FailureKind.CONFLICT),
     (TooManyAttempts, FailureKind.SLOW_DOWN),
-    (AuthenticationRequired, FailureKind.DENIED),
+    (AuthenticationRequired, FailureKind.SIGN_IN),
     (AccessDenied, FailureKind.DENIED),
     (TooMany, FailureKind.TOO_MANY),
     (SyncError, FailureKind.INVALID),

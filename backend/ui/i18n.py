@@ -76,6 +76,7 @@ _ERRORS: dict[str, tuple[str, str]] = {
         "Это расходится с тем, что уже сохранено, — см. подробности.",
         "This conflicts with what is already stored — see the details.",
     ),
+    "sign_in": ("Вход не подтверждён — см. подробности.", "The sign-in was not accepted — see the details."),
     "denied": ("Это действие не разрешено — см. подробности.", "This is not allowed — see the details."),
     "too_many": (
         "Это больше, чем amo1c хранит, — см. подробности.",

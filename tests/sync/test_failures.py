@@ -16,7 +16,9 @@ from backend.amocrm.errors import (
 from backend.fakes.onec.responses import html_error_page
 from backend.onec.errors import OneCAddressRefused, OneCBadAnswer, OneCUnreachable
 from backend.onec.wire import status_error
+from backend.statuses import STATUSES, status_for
 from backend.sync.errors import (
+    AuthenticationRequired,
     AwaitingApproval,
     Conflict,
     InvalidInput,
@@ -68,6 +70,7 @@ def classified(exc: Exception) -> Failure:
         (Conflict("id_1c уже связан с другой сделкой"), "conflict"),
         (TooMany(10, "не больше 10 строк"), "too_many"),
         (TooManyAttempts("подождите", 60), "slow_down"),
+        (AuthenticationRequired("нужен вход"), "sign_in"),
     ],
 )
 def test_classify_gives_each_error_its_kind(error: Exception, kind: str) -> None:
@@ -124,3 +127,13 @@ def test_amo1c_own_refusals_keep_their_message() -> None:
     failure = classified(Conflict("У компании не заполнен ИНН: заполните его в amoCRM"))
     assert failure.own_words and failure.message == "У компании не заполнен ИНН: заполните его в amoCRM"
     assert not classified(NotFound()).own_words  # no words of its own: the kind's sentence
+
+
+def test_every_kind_has_the_status_both_surfaces_answer() -> None:
+    assert set(STATUSES) == set(FailureKind)
+    assert [status_for(OneCUnreachable("x")), status_for(AmoCRMUnreachable("x")), status_for(NotFound())] == [
+        502,
+        503,
+        404,
+    ]
+    assert status_for(AuthenticationRequired("x")) == 401 and status_for(ValueError("bug")) is None
