@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,21 +14,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
-from backend import db, health, oauth, webhooks
+from backend import db, health, metrics, oauth, scrape, webhooks
 from backend.amocrm import RequestBudget, RetryPolicy
 from backend.api.routes import is_sync_path, sync_http_error, sync_routes
-from backend.crypto import SecretBox
 from backend.onec import call_timeouts
 from backend.pages import Pages, make_templates
 from backend.redaction import redact_server_log
+from backend.request_context import RequestContextMiddleware
 from backend.settings import Settings
-from backend.store import coordination
-from backend.sync.background import run_jobs
-from backend.sync.connections import AmoCRMClients, OneCClients
-from backend.sync.directory import FieldDirectory
+from backend.sync.background import Job, run_jobs
 from backend.sync.domain import Domain
-from backend.sync.log import SyncLog
 from backend.ui import cards, demo_login, session
 from backend.ui.i18n import translator
 from backend.ui.settings.routes import routes as settings_routes
@@ -66,42 +62,50 @@ def create_app(
                     timeout=call_timeouts(settings.onec_timeout),
                 ) as onec_http,
             ):
-                secrets = SecretBox(settings.secret_key)
-                sync_log = SyncLog(timedelta(days=settings.sync_log_retention_days))
-                shared = coordination(settings, secrets, budget=amocrm_budget)
                 app.state.pages = Pages(make_templates(), translator, settings.widget_origins)
                 app.state.ui_tokens = UITokens(settings.secret_key)
-                app.state.domain = Domain(
-                    settings=settings,
-                    secrets=secrets,
-                    amocrm_http=amocrm_http,
-                    onec_http=onec_http,
-                    sync_log=sync_log,
-                    amocrm=AmoCRMClients(amocrm_http, settings, shared, retry=amocrm_retry),
-                    field_directory=FieldDirectory(),
-                    onec=OneCClients(onec_http, settings, secrets, sync_log),
-                    claims=shared.claims,
+                domain = app.state.domain = Domain.assemble(
+                    settings, amocrm_http, onec_http, amocrm_budget=amocrm_budget, amocrm_retry=amocrm_retry
                 )
+                sync_log = domain.sync_log
                 stop = asyncio.Event()
-                domain = app.state.domain
-                jobs = [domain.automation.read_hints, domain.outbox.deliver_due, domain.automation.reconcile_due]
+                jobs: list[Job] = [
+                    domain.automation.read_hints,
+                    domain.outbox.deliver_due,
+                    domain.automation.reconcile_due,
+                ]
                 worker = asyncio.create_task(run_jobs(jobs if background else [], stop, wake=domain.wake))
                 sync_log.start()
+                metrics.worker_started()
                 try:
                     yield
                 finally:
+                    metrics.worker_stopped()
                     stop.set()
                     await worker
                     await sync_log.close()  # after the last request and the last background round
         finally:
             await db.close_database()
 
-    return Starlette(routes=_routes(settings), lifespan=lifespan, exception_handlers={HTTPException: _http_error})
+    return _App(
+        routes=_routes(settings),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+    )
+
+
+class _App(Starlette):
+    """Starlette with the request id outside everything, Starlette's own 500 answer included (middleware given to
+    Starlette sits inside its error middleware, so a crash's 500 would go out without X-Request-ID)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestContextMiddleware(super().build_middleware_stack())
 
 
 def _routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *health.routes,
+        *scrape.routes(settings),
         *sync_routes(),
         *oauth.routes,
         *webhooks.routes,

@@ -1,22 +1,23 @@
-"""The `amo1c` command: serve, migrate, demo, widget build."""
+"""The `amo1c` command: serve, migrate, doctor, demo, widget build."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from tortoise.exceptions import BaseORMException
 
-from backend import db
+from backend import db, metrics
 from backend.app import create_app
+from backend.log_format import uvicorn_log_config
 from backend.settings import Settings, SettingsError
-from backend.widget import SOURCE_ROOT, WidgetError, build_widget
+from backend.widget import SOURCE_ROOT, WidgetError, build_widget, check_support_email
 
 T = TypeVar("T")
 
@@ -54,11 +55,17 @@ def _build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply pending database migrations and exit")
     migrate.set_defaults(run=_migrate)
 
+    doctor = commands.add_parser(
+        "doctor", help="check settings, database, public URL, accounts and 1C bases; exit 0 only when all pass"
+    )
+    doctor.add_argument("--account", type=int, metavar="ID", help="check only this amoCRM account (its id)")
+    doctor.set_defaults(run=_doctor)
+
     demo = commands.add_parser("demo", help="run amo1c with the fake amoCRM and fake 1C and sample data")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--amocrm-port", type=int, default=8001)
-    demo.add_argument("--onec-port", type=int, default=8002)
+    demo.add_argument("--port", type=_port, default=8000, help="amo1c's port (make demo PORT=…)")
+    demo.add_argument("--amocrm-port", type=_port, default=8001, help="the fake amoCRM's (make demo AMOCRM_PORT=…)")
+    demo.add_argument("--onec-port", type=_port, default=8002, help="the fake 1C's (make demo ONEC_PORT=…)")
     demo.set_defaults(run=_demo)
 
     widget = commands.add_parser("widget", help="the amoCRM widget package")
@@ -66,6 +73,12 @@ def _build_parser() -> argparse.ArgumentParser:
     build = widget_commands.add_parser("build", help="check manifest.json and widget/ and write widget.zip")
     build.add_argument("--public-url", required=True, help="external base URL of this amo1c (https)")
     build.add_argument("--output", type=Path, default=Path("dist/widget.zip"))
+    build.add_argument(
+        "--support-email",
+        type=_support_email,
+        default=None,
+        help="the widget's support e-mail amoCRM shows (manifest widget.support.email; default: manifest.json's)",
+    )
     build.add_argument(
         "--source",
         type=Path,
@@ -92,23 +105,41 @@ def _serve(args: argparse.Namespace) -> None:
             raise CommandError(
                 f"the database lacks {len(pending)} migration(s) ({', '.join(pending)}): run `amo1c migrate`"
             )
+    log_config = uvicorn_log_config(settings.log_format)
     if args.workers > 1:
-        uvicorn.run(
-            "backend.asgi:app_from_env",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            proxy_headers=True,
-        )
+        with metrics.multiprocess_dir(settings.metrics):  # before the workers import prometheus_client
+            uvicorn.run(
+                "backend.asgi:app_from_env",
+                factory=True,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                proxy_headers=True,
+                log_config=log_config,
+            )
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_config=log_config)
 
 
 def _migrate(args: argparse.Namespace) -> None:
     settings = Settings.from_env(mode="serve")
     applied = _run_migrations(settings.database_url)
     print(f"amo1c: {len(applied)} migration(s) applied" if applied else "amo1c: the database is up to date")
+
+
+def _doctor(args: argparse.Namespace) -> None:
+    from backend.sync.checks import Check
+    from backend.sync.doctor import Doctor, read_settings
+
+    def show(check: Check) -> None:
+        print(check.line(), flush=True)
+
+    checks, settings = read_settings(os.environ)
+    for check in checks:
+        show(check)
+    if settings is not None:
+        checks += asyncio.run(Doctor(settings).run(show, account_id=args.account))
+    raise SystemExit(0 if all(check.passed for check in checks) else 1)
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -122,12 +153,27 @@ def _demo(args: argparse.Namespace) -> None:
 
 def _widget_build(args: argparse.Namespace) -> None:
     try:
-        output = build_widget(args.source, args.public_url, args.output)
+        output = build_widget(args.source, args.public_url, args.output, support_email=args.support_email)
     except WidgetError as exc:
         raise CommandError(f"cannot build the widget: {exc}") from None
     except OSError as exc:
         raise CommandError(f"cannot build {args.output}: {exc}") from None
     print(f"amo1c: wrote {output}")
+
+
+def _port(text: str) -> int:
+    """argparse type of a TCP port: 1–65535."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1–65535)")
+    return int(text)
+
+
+def _support_email(text: str) -> str:
+    """argparse type of the widget's support e-mail (see backend.widget.check_support_email)."""
+    try:
+        return check_support_email(text)
+    except WidgetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _run_migrations(database_url: str) -> list[str]:
@@ -144,13 +190,4 @@ def _run_db(work: Coroutine[Any, Any, T], database_url: str) -> T:
     try:
         return asyncio.run(work)
     except (OSError, BaseORMException) as exc:
-        raise CommandError(f"cannot use the database {mask_url_password(database_url)}: {exc}") from None
-
-
-def mask_url_password(url: str) -> str:
-    """The URL with its password (if any) replaced by ***, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+        raise CommandError(f"cannot use the database {db.masked_url(database_url)}: {exc}") from None

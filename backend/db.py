@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
@@ -24,16 +25,23 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     """The one Tortoise config dict for `database_url`, with the models app and its migrations."""
     return {
         "connections": {"default": _connection(database_url)},
-        "apps": {
-            APP_LABEL: {
-                "models": [MODELS_MODULE],
-                "migrations": MIGRATIONS_MODULE,
-                "default_connection": "default",
-            }
-        },
+        "apps": _apps(),
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _apps() -> dict[str, Any]:
+    return {APP_LABEL: {"models": [MODELS_MODULE], "migrations": MIGRATIONS_MODULE, "default_connection": "default"}}
+
+
+def masked_url(url: str) -> str:
+    """The URL with its password (if any) replaced by ***, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _normalize_url(database_url: str) -> str:
@@ -103,17 +111,31 @@ async def apply_migrations(database_url: str) -> None:
 
 
 async def pending_migrations(database_url: str) -> list[str]:
-    """Names of the migrations not yet applied to the database at `database_url`."""
-    config = tortoise_config(database_url)
+    """Names of the migrations not yet applied to the database at `database_url` (opened and closed here)."""
     try:
-        await Tortoise.init(config=config)
-        # Planning alone may never touch the server: ask it something so an unreachable database says so.
-        await get_connection("default").execute_query("SELECT 1")
-        executor = MigrationExecutor(get_connection("default"), config["apps"])
-        steps = await executor.plan([MigrationTarget(app_label=APP_LABEL, name="__latest__")])
-        return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
+        await Tortoise.init(config=tortoise_config(database_url))
+        await ask_database()
+        return await pending_here()
     finally:
         await Tortoise.close_connections()
+
+
+async def pending_here() -> list[str]:
+    """Names of the migrations not yet applied to the database open in this context: the one rule of "migrations
+    applied" (`amo1c serve`/`migrate`, /readyz and `amo1c doctor`); raises what the database raises.
+
+    It trusts the table of applied migrations, which Tortoise reads as empty when the query fails: ask the database
+    something first (`ask_database`) so that an unreachable one is not taken for an empty one.
+    """
+    executor = MigrationExecutor(get_connection("default"), _apps())
+    steps = await executor.plan([MigrationTarget(app_label=APP_LABEL, name="__latest__")])
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
+
+
+async def ask_database() -> None:
+    """A trivial query on the database open in this context; raises what the database raises when it does not
+    answer (planning migrations alone may never touch the server)."""
+    await get_connection("default").execute_query("SELECT 1")
 
 
 async def open_database(database_url: str) -> None:
@@ -141,8 +163,7 @@ async def close_database() -> None:
 async def database_answers() -> bool:
     """True when a trivial query succeeds on the default connection (used by /healthz)."""
     try:
-        connection = Tortoise.get_connection("default")
-        await connection.execute_query("SELECT 1")
+        await ask_database()
     except Exception:
         return False
     return True

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import fcntl
 import json
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -27,6 +30,9 @@ from backend.demo_automation import (
     warehouse_base,
 )
 from backend.demo_data import (
+    SAMPLE_503,
+    SAMPLE_FAILURE,
+    SAMPLE_UNKNOWN_ORDER,
     DemoBase,
     DemoSeedError,
     ask_to_link,
@@ -45,7 +51,7 @@ from backend.fakes.onec.publications import Publications
 from backend.liveserver import ServerStartError, ThreadedServer
 from backend.settings import Settings
 
-DEMO_DATABASE = Path("var/demo.sqlite3")
+DEMO_DIRECTORY = Path("var")  # under the directory the demo runs in: var/demo-<amo1c port>.sqlite3
 DEMO_CLIENT_ID = "a1b2c3d4-0000-4000-8000-00000000demo"
 DEMO_CLIENT_SECRET = "demo-client-secret-for-the-fake-amocrm-only"
 DEMO_ONEC_LOGIN = "Администратор"
@@ -53,6 +59,9 @@ DEMO_ONEC_PASSWORD = "demo-1c-password"
 DEMO_ID_BASE = "demo-trade"
 DEMO_AWAITING_BASE = "demo-branch"  # a second base 1C asked to link: it awaits the admin's approval
 DEMO_ADMIN = ("admin", "admin")  # AMO1C_ADMIN_USER/PASSWORD of the demo: uploads handler packages
+# Where a busy port is named: the server, `make demo`'s variable and `amo1c demo`'s option.
+PORTS = (("amo1c", "PORT", "--port"), ("fake amoCRM", "AMOCRM_PORT", "--amocrm-port"),
+         ("fake 1C", "ONEC_PORT", "--onec-port"))  # fmt: skip
 
 
 class DemoError(Exception):
@@ -72,15 +81,23 @@ class DemoWorld:
     directory: dict[str, Any]  # what the directory batch did (demo_data.push_directory)
     moved_deal_id: int  # moved onto the trigger stage: its order reached the fake 1C and waits for the other base
     stage_id: int  # the trigger stage
+    lock: IO[str]  # held while the demo runs: no other demo in this directory may touch its database
 
     def stop(self) -> None:
-        """Stop amo1c first, then the fakes it talks to."""
+        """Stop amo1c first, then the fakes it talks to; then let another demo use the database."""
         for server in (self.amo1c, self.amocrm, self.onec):
             server.stop()
+        self.lock.close()
 
 
 def run_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> None:
     """Start everything, print what to open, and serve until Ctrl+C or SIGTERM; raises DemoError."""
+    check_ports(host, (port, amocrm_port, onec_port))
+    print(
+        f"amo1c demo: starting on {host} ports {port}, {amocrm_port} and {onec_port} and seeding sample data.\n"
+        f"amo1c demo: warnings «1C … failed» below are its intentional sample failures («{SAMPLE_FAILURE}»).",
+        flush=True,
+    )
     world = start_demo(host=host, port=port, amocrm_port=amocrm_port, onec_port=onec_port)
     stop = threading.Event()
 
@@ -97,8 +114,48 @@ def run_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> None:
         print("amo1c demo stopped.", flush=True)
 
 
+def check_ports(host: str, ports: tuple[int, int, int]) -> None:
+    """Raise DemoError naming the first of amo1c's, the fake amoCRM's and the fake 1C's ports (in that order) that
+    is repeated or cannot be listened on (another demo or program has it); touches nothing."""
+    for index, ((name, variable, option), port) in enumerate(zip(PORTS, ports, strict=True)):
+        choose = f"choose another with `make demo {variable}=…` or `amo1c demo {option} …`"
+        if port in ports[:index]:
+            other = PORTS[ports.index(port)][0]
+            raise DemoError(f"port {port} is given to both {other} and {name}; {choose}")
+        try:
+            _probe(host, port)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise DemoError(
+                    f"port {port} ({name}) is already in use on {host}, by another demo or program; {choose}"
+                ) from None
+            advice = f"; {choose}" if exc.errno == errno.EACCES else ""  # a port below 1024, for one
+            raise DemoError(f"{name} cannot listen on {host}:{port}: {exc.strerror or exc}{advice}") from None
+
+
+def _probe(host: str, port: int) -> None:
+    """Bind, then release, every address `host` resolves to, as asyncio's create_server does for uvicorn (with
+    SO_REUSEADDR, IPv6 sockets IPv6-only); raises OSError where a server could not listen."""
+    for family, kind, proto, _, address in dict.fromkeys(
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    ):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            probe.bind(address)
+
+
+def demo_database(port: int) -> Path:
+    """The demo database of the demo whose amo1c listens on `port`, under the current directory."""
+    return DEMO_DIRECTORY / f"demo-{port}.sqlite3"
+
+
 def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> DemoWorld:
-    """Start the fakes, seed them, migrate a fresh demo database and start amo1c; raises DemoError."""
+    """Check the ports, start the fakes, seed them, migrate a fresh demo database and start amo1c; raises DemoError
+    (before the database is touched when a port is busy or another demo here uses the database)."""
+    check_ports(host, (port, amocrm_port, onec_port))
+    database = demo_database(port)
     public_url = f"http://{host}:{port}"
     amocrm_url = f"http://{host}:{amocrm_port}"
     onec_url = f"http://{host}:{onec_port}"
@@ -117,7 +174,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
     )
     warehouse = warehouse_base(DEMO_ONEC_LOGIN, DEMO_ONEC_PASSWORD, onec_url, account.id)
     settings = Settings.from_env(mode="demo").with_overrides(
-        database_url=f"sqlite://{DEMO_DATABASE}",
+        database_url=f"sqlite://{database}",
         public_url=public_url,
         amocrm_client_id=DEMO_CLIENT_ID,
         amocrm_client_secret=DEMO_CLIENT_SECRET,
@@ -126,9 +183,10 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         admin_password=DEMO_ADMIN[1],
         onec_allow_private=True,
     )
-    _fresh_database(settings.database_url)
+    lock = _lock_database(database)
     servers: list[ThreadedServer] = []
     try:
+        _fresh_database(settings.database_url)
         amocrm = _start(ThreadedServer(fake_amocrm, host=host, port=amocrm_port), "fake amoCRM", servers)
         published = Publications(fake_onec, {WAREHOUSE_PREFIX: warehouse})
         onec = _start(ThreadedServer(published, host=host, port=onec_port), "fake 1C", servers)
@@ -156,7 +214,7 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         fake_onec.generate_documents(synced["order"], 14)  # the synced order's documents, as 1C would hold them
         fields = {entity: {f.name: f.id for f in account.custom_fields[entity]} for entity in account.custom_fields}
         asyncio.run(push_settings_samples(amo1c.url, account.id, base, fields, DEMO_ADMIN))
-        fake_onec.fail_next(1, status=503, body="Сервис 1С временно недоступен: идёт обновление", type="get_orders")
+        fake_onec.fail_next(1, status=503, body=SAMPLE_503, type="get_orders")
         asyncio.run(fail_documents_call(amo1c.url, deal_id, DEMO_ID_BASE))  # the log's "send again" has a call
         stored = DemoBase(WAREHOUSE_ID_BASE, f"{onec_url}{WAREHOUSE_PREFIX}/hs/amo1c/handler",
                           f"{onec_url}{WAREHOUSE_PREFIX}", base.login, base.password)  # fmt: skip
@@ -168,10 +226,12 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
     except DemoSeedError as exc:
         for server in reversed(servers):
             server.stop()
+        lock.close()
         raise DemoError(f"seeding the demo through the sync API failed: {exc}") from None
     except BaseException:
         for server in reversed(servers):
             server.stop()
+        lock.close()
         raise
     return DemoWorld(
         amo1c=amo1c,
@@ -183,11 +243,20 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
         directory=directory,
         moved_deal_id=other_deal_id,
         stage_id=stage_id,
+        lock=lock,
     )
 
 
+READY = "amo1c demo is ready (Ctrl+C stops it)."  # the banner's last line: all of it has been printed
+SETTINGS_TABS = (("/mapping", "field mapping"), ("/rules", "event rules"), ("/handlers", "handlers"),
+                 ("/log", "sync log"), ("/automation", "automation"))  # fmt: skip
+
+
 def describe(world: DemoWorld) -> str:
-    """The text printed for the person running the demo: what is where."""
+    """The text printed for the person running the demo: every link, the fake 1C's login, what was seeded and
+    which failures are the demo's own samples."""
+    ui = f"{world.amo1c.url}/ui/demo/login?to=/ui"
+    handler = f"{world.onec.url}/demo/hs/amo1c/handler"
     return "\n".join(
         [
             "",
@@ -195,18 +264,23 @@ def describe(world: DemoWorld) -> str:
             "",
             f"  amo1c               {world.amo1c.url}",
             f"    health            {world.amo1c.url}/healthz",
-            "    (installed in the demo account through its real /oauth/callback; demo-only sign-in links:)",
-            f"    deal card panel   {world.amo1c.url}/ui/demo/login?to=/ui/cards/leads/{world.synced['order']}",
-            f"    another deal      {world.amo1c.url}/ui/demo/login?to=/ui/cards/leads/{world.deal_id}"
+            f"    sync API          {world.amo1c.url}/sync/openapi.json  (its OpenAPI description)",
+            "  Card panels and settings pages, as amoCRM frames them (the demo account was installed through the",
+            "  real /oauth/callback; these sign-in links exist only under `amo1c demo`):",
+            f"    deal card         {ui}/cards/leads/{world.synced['order']}  (the order 1C synced, with its events)",
+            f"    another deal      {ui}/cards/leads/{world.deal_id}"
             "  (its documents; «Создать заказ в 1С» sends it to the fake 1C)",
-            f"    company card      {world.amo1c.url}/ui/demo/login?to=/ui/cards/companies/{world.synced['company']}",
-            f"    settings page     {world.amo1c.url}/ui/demo/login?to=/ui/settings"
-            "  (bases, field mapping, event rules, handler packages, sync log)",
+            f"    contact card      {ui}/cards/contacts/{world.synced['contact']}",
+            f"    company card      {ui}/cards/companies/{world.synced['company']}",
+            f"    settings          {ui}/settings  (linked bases, and its tabs:)",
+            *(f"      {name:<16}{ui}/settings{path}" for path, name in SETTINGS_TABS),
             f"  fake amoCRM         {world.amocrm.url}",
             f"    demo account      {world.amocrm.url}/_fake/accounts/{world.account_id}/state",
             f"    request log       {world.amocrm.url}/_fake/requests",
-            f"  fake 1C             {world.onec.url}/demo/hs/amo1c/handler  (Basic Auth {DEMO_ONEC_LOGIN})",
+            f"  fake 1C             {handler}",
+            f"    login / password  {DEMO_ONEC_LOGIN} / {DEMO_ONEC_PASSWORD}  (Basic Auth, both ways)",
             f"    1C state          {world.onec.url}/_fake/state",
+            f"    base down         {world.onec.url}{WAREHOUSE_PREFIX}/hs/amo1c/handler  ({WAREHOUSE_ID_BASE!r})",
             "",
             f"  demo deal {world.deal_id} has sample 1C documents in the fake 1C.",
             f"  1C base {DEMO_AWAITING_BASE!r} asked to be linked and awaits approval on the settings page",
@@ -220,13 +294,19 @@ def describe(world: DemoWorld) -> str:
             f"  {world.directory['created']} created, one matched contact {world.directory['matched']} by phone, "
             f"{world.directory['refused']} refused (no name): each item has its own answer. Send one yourself:",
             f"    {_batch_example(world)}",
-            f"    sync API description   {world.amo1c.url}/sync/openapi.json",
-            "    sync log               the settings page's «Журнал обмена» (one failed call into 1C to send again)",
+            "",
+            f"  Intentional sample failures (made on purpose; their texts say «{SAMPLE_FAILURE}»):",
+            f"    - get_orders of deal {world.deal_id} answered 503: the sync log's failed call into 1C to send again;",
+            f"    - 1C sent an event for an order amo1c does not know ({SAMPLE_UNKNOWN_ORDER!r}): refused with 409, in",
+            "      the sync log;",
+            f"    - base {WAREHOUSE_ID_BASE!r} is down: its order waits in the outbox; each retry logs",
+            "      «1C new_order failed».",
             "",
             *automation_lines(
                 world.amocrm.url, world.onec.url, world.account_id, world.deal_id, world.stage_id, world.moved_deal_id
             ),
             "",
+            READY,
         ]
     )
 
@@ -248,6 +328,19 @@ def _start(server: ThreadedServer, name: str, started: list[ThreadedServer]) -> 
         raise DemoError(f"{name} could not listen on {server.url} ({exc}); is the port taken? see --help") from None
     started.append(server)
     return server
+
+
+def _lock_database(database: Path) -> IO[str]:
+    """Hold the demo database's lock file (released when the returned file is closed, or the process ends); raises
+    DemoError when another demo in this directory holds it."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock = database.with_suffix(".lock").open("a", encoding="utf-8")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise DemoError(f"another amo1c demo in this directory is using {database}; stop it first") from None
+    return lock
 
 
 def _fresh_database(database_url: str) -> None:

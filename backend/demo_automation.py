@@ -9,7 +9,7 @@ import time
 import httpx
 
 from backend import db
-from backend.demo_data import DemoSeedError
+from backend.demo_data import SAMPLE_FAILURE, DemoSeedError
 from backend.fakes.onec import FakeOneC
 from backend.models import OneCBase, Trigger, TriggerKind
 
@@ -30,7 +30,9 @@ def warehouse_base(login: str, password: str, onec_url: str, account_id: int) ->
         account_id=account_id,
         id_base=WAREHOUSE_ID_BASE,
     )
-    fake.go_down()
+    fake.go_down(
+        note=f"{SAMPLE_FAILURE}: публикация {WAREHOUSE_ID_BASE} остановлена (POST {WAREHOUSE_PREFIX}/_fake/up)"
+    )
     return fake
 
 

@@ -12,6 +12,12 @@ from backend import db
 from backend.models import EventName, EventRule
 from backend.settings import Settings
 
+# The failures the demo makes on purpose, so the sync log and the outbox have something to show; their texts say so
+# wherever they are printed (amo1c's warnings, the sync log, the outbox) so nobody takes them for a broken demo.
+SAMPLE_FAILURE = "Намеренный сбой демо"
+SAMPLE_503 = f"{SAMPLE_FAILURE} (пример для журнала обмена): Сервис 1С временно недоступен: идёт обновление"
+SAMPLE_UNKNOWN_ORDER = "демо-намеренная-ошибка"  # the 1C id of an event for an order amo1c does not know (409)
+
 
 class DemoSeedError(Exception):
     """A demo seeding call was refused; the message carries the endpoint and amo1c's answer."""
@@ -177,7 +183,7 @@ async def push_settings_samples(
             await _expect(http, f"/sync/{name}_save_fields", {**envelope, **mapped}, _basic(base.login, base.password))
         for package in SAMPLE_PACKAGES:
             await _expect(http, "/update_handlers/set_handlers", {**envelope, "handlers": package}, _basic(*admin))
-        unknown = {**envelope, "id_1c": "b3f1c2d4-0099-11ef-a1b2-001dd8b71c01", "event_name": "shipment"}
+        unknown = {**envelope, "id_1c": SAMPLE_UNKNOWN_ORDER, "event_name": "shipment"}
         await _expect(http, "/sync/process_event", unknown, _basic(base.login, base.password), status=409)
 
 

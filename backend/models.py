@@ -280,6 +280,7 @@ class SyncLogEntry(Model):
     duration_ms = fields.IntField(default=0)
     count = fields.IntField(default=1, db_default=1)  # refused calls of one base are one entry an hour, counted
     request_summary: fields.JSONField[dict[str, object] | None] = fields.JSONField(null=True)
+    request_id = fields.CharField(max_length=64, null=True)  # the X-Request-ID of the request the call was made in
 
     class Meta:
         table = "sync_log"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 Mode = Literal["serve", "demo", "test"]
+LogFormat = Literal["text", "json"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_DATABASE_URL = "sqlite://var/amo1c.sqlite3"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -19,6 +23,8 @@ MIN_SECRET_KEY_LENGTH = 32
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "please-change", "xxx", DEVELOPMENT_SECRET_KEY})
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg", "psycopg")
 MAX_AMOCRM_RPS = 50.0  # amoCRM's own ceiling per account across all integrations
+MIN_METRICS_TOKEN_LENGTH = 16
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]+")  # what an Authorization: Bearer header can carry (RFC 6750)
 
 T = TypeVar("T")
 
@@ -45,6 +51,10 @@ class Settings:
     onec_timeout: float = 30.0
     sync_log_retention_days: int = 30
     widget_origins: tuple[str, ...] = ()
+    metrics: bool = False
+    metrics_token: str | None = None
+    metrics_allow: tuple[Network, ...] = ()
+    log_format: LogFormat = "text"
     mode: Mode = "serve"
 
     @classmethod
@@ -68,6 +78,14 @@ class Settings:
         admin_user = reader.text("AMO1C_ADMIN_USER")
         admin_password = reader.text("AMO1C_ADMIN_PASSWORD")
         _require_together("AMO1C_ADMIN_USER", admin_user, "AMO1C_ADMIN_PASSWORD", admin_password)
+        metrics = reader.parsed("AMO1C_METRICS", False, _boolean)
+        metrics_token = _metrics_token(reader.text("AMO1C_METRICS_TOKEN"))
+        metrics_allow: tuple[Network, ...] = reader.parsed("AMO1C_METRICS_ALLOW", (), _networks)
+        if metrics and mode == "serve" and metrics_token is None and not metrics_allow:
+            raise SettingsError(
+                "AMO1C_METRICS is on but neither AMO1C_METRICS_TOKEN nor AMO1C_METRICS_ALLOW is set: "
+                "anyone could read /metrics"
+            )
         return cls(
             database_url=reader.parsed("AMO1C_DATABASE_URL", DEFAULT_DATABASE_URL, _database_url),
             secret_key=secret_key,
@@ -83,6 +101,10 @@ class Settings:
             onec_timeout=reader.parsed("AMO1C_ONEC_TIMEOUT", 30.0, _positive_number(upper=600.0)),
             sync_log_retention_days=reader.parsed("AMO1C_SYNC_LOG_RETENTION_DAYS", 30, _days),
             widget_origins=reader.parsed("AMO1C_WIDGET_ORIGINS", (), _origins),
+            metrics=metrics,
+            metrics_token=metrics_token,
+            metrics_allow=metrics_allow,
+            log_format=reader.parsed("AMO1C_LOG_FORMAT", "text", _log_format),
             mode=mode,
         )
 
@@ -203,6 +225,41 @@ def _sync_auth(raw: str) -> Literal["basic", "none"]:
     if value == "none":
         return "none"
     raise ValueError("must be 'basic' or 'none'")
+
+
+def _log_format(raw: str) -> LogFormat:
+    value = raw.lower()
+    if value == "text":
+        return "text"
+    if value == "json":
+        return "json"
+    raise ValueError("must be 'text' or 'json'")
+
+
+def _metrics_token(raw: str | None) -> str | None:
+    """The token, checked; the error never repeats it (it is a secret)."""
+    if raw is None:
+        return None
+    if not _BEARER_TOKEN.fullmatch(raw):
+        raise SettingsError(
+            "AMO1C_METRICS_TOKEN must be letters, digits and . _ ~ + / = - only (it travels as a Bearer token)"
+        )
+    if len(raw) < MIN_METRICS_TOKEN_LENGTH or raw.lower() in PLACEHOLDER_SECRETS:
+        raise SettingsError(
+            f"AMO1C_METRICS_TOKEN is too weak: use a random value of {MIN_METRICS_TOKEN_LENGTH}+ characters"
+        )
+    return raw
+
+
+def _networks(raw: str) -> tuple[Network, ...]:
+    networks = []
+    for item in raw.split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ValueError("must list IP addresses or networks (10.0.0.0/8), comma-separated") from None
+    return tuple(networks)
 
 
 def _boolean(raw: str) -> bool:

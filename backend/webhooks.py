@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from backend import metrics
 from backend.sync import hints
 from backend.sync.domain import Domain
 from backend.sync.subscriptions import WEBHOOK_PATH, account_of_secret
@@ -28,10 +29,13 @@ async def account_webhook(request: Request) -> Response:
     """POST /amocrm/webhooks/{secret}: the account's entities changed; 404 for a secret no account has."""
     account_id = await account_of_secret(str(request.path_params["secret"]))
     if account_id is None:
+        metrics.webhook("webhook", "not_found")
         return PlainTextResponse("not found", status_code=404)
     body = await _form(request)
     if body is None:
+        metrics.webhook("webhook", "bad_request")
         return PlainTextResponse("bad request", status_code=400)
+    metrics.webhook("webhook", "accepted")
     state = request.app.state  # this worker's: when it last wrote each account's «last hook received»
     if not hasattr(state, "hook_stamps"):
         state.hook_stamps = {}
@@ -46,11 +50,14 @@ async def digital_pipeline(request: Request) -> Response:
     names no installed account or no deal."""
     body = await _form(request) if "json" not in request.headers.get("content-type", "") else await _json(request)
     if body is None:
+        metrics.webhook("dp", "bad_request")
         return PlainTextResponse("bad request", status_code=400)
     account_hint, subdomain, deal_id = hints.deal_of_dp_hook(body)
     account_id = await hints.account_for_dp_hook(account_hint, subdomain)
     if account_id is None or deal_id is None:
+        metrics.webhook("dp", "not_found")
         return PlainTextResponse("not found", status_code=404)
+    metrics.webhook("dp", "accepted")
     await hints.record(account_id, [("leads", deal_id)], "dp")
     _wake(request)
     return PlainTextResponse("ok")

@@ -45,6 +45,8 @@ _I18N_KEY = re.compile(r"^[A-Za-z_]\w*(\.\w+)+$")
 _SCRIPT_DOTTED_LITERAL = re.compile(r"""['"]([A-Za-z_]\w*(?:\.\w+)+)['"]""")
 _SCRIPT_I18N_CALL = re.compile(r"""\bt\(['"]([A-Za-z_]\w*(?:\.\w+)+)['"]\)""")
 _URL_UNSAFE = re.compile(r"[\s\"'`\\<>]")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+")
+_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -56,15 +58,21 @@ class WidgetError(Exception):
         self.problems = problems
 
 
-def build_widget(root: Path, public_url: str, output: Path) -> Path:
+def build_widget(root: Path, public_url: str, output: Path, *, support_email: str | None = None) -> Path:
     """Write `output` as amoCRM's widget.zip (manifest.json and widget/'s files at the archive root) with the
-    backend URL baked in; raises WidgetError naming every problem of the URL and the sources."""
+    backend URL baked in and, when given, `support_email` as the manifest's widget.support.email; raises WidgetError
+    naming every problem of the URL, the e-mail and the sources."""
     problems: list[str] = []
     try:
         url = normalize_public_url(public_url)
     except WidgetError as exc:
         problems.extend(exc.problems)
         url = ""
+    if support_email is not None:
+        try:
+            check_support_email(support_email)
+        except WidgetError as exc:
+            problems.extend(exc.problems)
     problems.extend(validate_widget(root))
     if problems:
         raise WidgetError(problems)
@@ -77,7 +85,7 @@ def build_widget(root: Path, public_url: str, output: Path) -> Path:
                 info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
-                archive.writestr(info, _packaged_bytes(name, path, url))
+                archive.writestr(info, _packaged_bytes(name, path, url, support_email))
         os.chmod(temporary, 0o644)  # mkstemp makes it owner-only; the package is not a secret
         os.replace(temporary, output)
     except BaseException:
@@ -107,6 +115,29 @@ def normalize_public_url(url: str) -> str:
     if port is not None and port != {"http": 80, "https": 443}[scheme]:
         netloc = f"{netloc}:{port}"
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def check_support_email(address: str) -> str:
+    """`address` when it is one plain e-mail address (name@domain.tld, the domain may be internationalized, as
+    амо.рф); raises WidgetError saying what is wrong with it."""
+    local, at, domain = address.rpartition("@")
+    problem = ""
+    if not at or not local or not domain:
+        problem = "has no name@domain form"
+    elif len(address) > 254 or len(local) > 64:
+        problem = "is too long"
+    elif not _EMAIL_LOCAL.fullmatch(local) or ".." in local or local.startswith(".") or local.endswith("."):
+        problem = "has characters an e-mail address cannot have before the @"
+    else:
+        try:
+            ascii_domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_domain = ""
+        if not _EMAIL_DOMAIN.fullmatch(ascii_domain):
+            problem = "has no valid domain after the @ (like example.com)"
+    if problem:
+        raise WidgetError([f"support e-mail {address!r} {problem}"])
+    return address
 
 
 def validate_widget(root: Path) -> list[str]:
@@ -208,6 +239,12 @@ def _manifest_problems(manifest: dict[str, Any], translations: dict[str, set[str
             if locale not in translations
         )
     problems.extend(_location_problems(manifest.get("locations")))
+    email = _as_dict(widget.get("support")).get("email")
+    if email is not None:
+        try:
+            check_support_email(str(email))
+        except WidgetError as exc:
+            problems.extend(f"manifest.json widget.support.email: {problem}" for problem in exc.problems)
     if "advanced_settings" in _as_list(manifest.get("locations")):
         advanced = manifest.get("advanced")
         if not isinstance(advanced, dict) or not isinstance(advanced.get("title"), str):
@@ -331,7 +368,7 @@ def _package_files(root: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def _packaged_bytes(name: str, path: Path, url: str) -> bytes:
+def _packaged_bytes(name: str, path: Path, url: str, support_email: str | None) -> bytes:
     data = path.read_bytes()
     if path.suffix not in TEXT_SUFFIXES:
         return data
@@ -339,6 +376,10 @@ def _packaged_bytes(name: str, path: Path, url: str) -> bytes:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise WidgetError([f"{name} is not UTF-8 text"]) from None
+    if name == "manifest.json" and support_email is not None:
+        manifest = json.loads(text)  # validate_widget has read it as a JSON object with a "widget" object
+        manifest["widget"]["support"] = {**_as_dict(manifest["widget"].get("support")), "email": support_email}
+        text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     return text.replace(URL_PLACEHOLDER, url).replace(MANIFEST_URL_PLACEHOLDER, url).encode("utf-8")
 
 

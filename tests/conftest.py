@@ -1,5 +1,5 @@
 """Shared fixtures: a migrated database per test, settings, the app with its lifespan, an ASGI client; and the rule
-for tests that need tools outside the virtualenv (the `browser` and `postgres` markers).
+for tests that need tools outside the virtualenv (the `browser`, `postgres` and `deploy` markers).
 
 The database is SQLite, or PostgreSQL with AMO1C_TEST_DB=postgres: then only the tests that use a database (or are
 marked `postgres`) run, each on a fresh copy of a migrated template database on the server named by AMO1C_TEST_PG,
@@ -32,6 +32,7 @@ from backend.testing import postgres as pg
 
 CHROMIUM = Path("/usr/bin/chromium")
 POSTGRES_INITDB = pg.PG_BIN / "initdb"
+TOOL_PATH = f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin{os.pathsep}/usr/bin"  # nginx is in /usr/sbin
 TEST_DB_VARIABLE = "AMO1C_TEST_DB"  # "postgres" runs the database tests on PostgreSQL
 
 
@@ -43,6 +44,11 @@ def testing_on_postgres() -> bool:
 def browser_available() -> bool:
     """Debian's chromium and the playwright package are both installed."""
     return CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None
+
+
+def deploy_tools_available() -> bool:
+    """nginx and systemd-analyze, which check the files of deploy/, are installed."""
+    return all(shutil.which(tool, path=TOOL_PATH) for tool in ("nginx", "systemd-analyze"))
 
 
 def postgres_available() -> bool:
@@ -57,6 +63,7 @@ REQUIREMENTS = {
         postgres_available,
         f"{POSTGRES_INITDB} is missing (apt-get install postgresql-15) and {pg.TEST_PG_VARIABLE} names no server",
     ),
+    "deploy": (deploy_tools_available, "nginx or systemd-analyze is missing (make test installs them)"),
 }
 
 
@@ -155,6 +162,33 @@ def postgres_database_url(postgres_server: pg.PostgresServer, postgres_template:
         yield url
     finally:
         postgres_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any table, on SQLite and on PostgreSQL."""
+    forget_cached_queries()
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+        return
+    server: pg.PostgresServer = request.getfixturevalue("postgres_server")
+    name = pg.unique_name("amo1c_empty")
+    yield server.create_database(name)
+    server.drop_database(name)
+
+
+MIGRATIONS_DIR = Path(db.__file__).resolve().parent / "migrations"
+
+
+async def migrate_all_but_the_last(url: str) -> str:
+    """Apply every migration but the newest to the database at `url` (an isolated context, closed after); returns the
+    newest one's name."""
+    from tortoise.migrations.api import migrate
+
+    *older, newest = sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
+    async with db.isolated_database(url):
+        await migrate(config=db.tortoise_config(url), target=f"{db.APP_LABEL}.{older[-1]}")
+    return newest
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,10 @@ START_DEADLINE = 90.0  # seconds: the demo seeds the fakes through the real APIs
 class DemoProcess:
     """A running demo: its ports and everything it has printed so far (stdout and stderr kept apart)."""
 
-    def __init__(self, process: subprocess.Popen[str], ports: dict[str, int]) -> None:
+    def __init__(self, process: subprocess.Popen[str], ports: dict[str, int], workdir: Path) -> None:
         self.process = process
         self.ports = ports
+        self.workdir = workdir
         self._out: list[str] = []
         self._err: list[str] = []
         self._readers = [
@@ -81,7 +82,7 @@ def running_demo(workdir: Path, ports: dict[str, int]) -> Iterator[DemoProcess]:
          "--amocrm-port", str(ports["amocrm"]), "--onec-port", str(ports["onec"])],
         cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    demo = DemoProcess(process, ports)
+    demo = DemoProcess(process, ports, workdir)
     try:
         yield demo
     finally:

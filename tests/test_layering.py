@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 BACKEND = Path(__file__).resolve().parent.parent / "backend"
-SURFACES = ("backend.api", "backend.ui", "backend.oauth", "backend.webhooks")
+SURFACES = ("backend.api", "backend.ui", "backend.oauth", "backend.webhooks", "backend.scrape")
 # What a surface may take from the client packages: their error classes, nothing that calls out.
 ALLOWED_FROM_CLIENTS = ("backend.amocrm.errors", "backend.onec.errors", "backend.amocrm.domains")
 FORBIDDEN_IN_SURFACES = ("backend.models", "backend.amocrm", "backend.onec", "backend.store", "tortoise")

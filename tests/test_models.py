@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 from tortoise import Tortoise
@@ -23,10 +22,8 @@ from backend.models import (
     ProcessedEvent,
     UsedWidgetToken,
 )
-from backend.testing import postgres as pg
-from tests.conftest import forget_cached_queries
 
-MIGRATIONS = 12  # 0012: the correspondence rows' version of a base, bumped by triggers
+MIGRATIONS = 13  # 0013: the sync log entry's request id
 
 
 @pytest.fixture
@@ -50,19 +47,6 @@ async def make_base(account_id: int = 31000001, id_base: str = "base-1") -> OneC
 
 async def test_migrations_leave_nothing_pending(database_url: str) -> None:
     assert await db.pending_migrations(database_url) == []
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database without any table, on SQLite and on PostgreSQL."""
-    forget_cached_queries()
-    if request.param == "sqlite":
-        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
-        return
-    server: pg.PostgresServer = request.getfixturevalue("postgres_server")
-    name = pg.unique_name("amo1c_empty")
-    yield server.create_database(name)
-    server.drop_database(name)
 
 
 async def test_migrations_apply_to_an_empty_database(empty_database_url: str) -> None:

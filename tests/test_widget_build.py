@@ -311,3 +311,59 @@ def test_script_js_parses_before_and_after_build(tmp_path: Path) -> None:
     for script in (SOURCE_ROOT / "widget" / "script.js", built):
         result = subprocess.run([str(NODE), "--check", str(script)], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
+
+
+def test_cli_widget_build_writes_the_support_email_where_amocrm_reads_it(tmp_path: Path) -> None:
+    default = run_cli("widget", "build", "--public-url", PUBLIC_URL, "--output", "default.zip", cwd=tmp_path)
+    chosen = run_cli(
+        "widget", "build", "--public-url", PUBLIC_URL, "--output", "chosen.zip",
+        "--support-email", "help@компания.рф", cwd=tmp_path,
+    )  # fmt: skip
+
+    assert default.returncode == 0 and chosen.returncode == 0, default.stderr + chosen.stderr
+    source = json.loads((SOURCE_ROOT / "manifest.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(tmp_path / "default.zip") as archive:
+        assert json.loads(archive.read("manifest.json"))["widget"]["support"] == {
+            "link": PUBLIC_URL,
+            "email": source["widget"]["support"]["email"],
+        }
+    with zipfile.ZipFile(tmp_path / "chosen.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["widget"]["support"] == {"link": PUBLIC_URL, "email": "help@компания.рф"}
+    source["widget"]["support"] = manifest["widget"]["support"]
+    source["dp"]["webhook_url"] = manifest["dp"]["webhook_url"]
+    assert manifest == source, "only the placeholders and the e-mail differ from manifest.json"
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("support.amo1c.example.com", "has no name@domain form"),
+        ("support@localhost", "has no valid domain after the @ (like example.com)"),
+        ('"x"@amo1c.example.com', "has characters an e-mail address cannot have before the @"),
+    ],
+)
+def test_cli_widget_build_refuses_a_support_email_that_is_not_one(tmp_path: Path, address: str, problem: str) -> None:
+    result = run_cli(
+        "widget", "build", "--public-url", PUBLIC_URL, "--output", "widget.zip", "--support-email", address,
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"amo1c widget build: error: argument --support-email: support e-mail {address!r} {problem}"
+    )
+    assert not (tmp_path / "widget.zip").exists()
+
+
+def test_build_widget_refuses_a_bad_support_email_with_every_other_problem(source: Path, tmp_path: Path) -> None:
+    edit_json(source / "manifest.json", lambda manifest: manifest["widget"]["support"].update(email="nobody"))
+    output = tmp_path / "widget.zip"
+    with pytest.raises(WidgetError) as caught:
+        build_widget(source, "ftp://x", output, support_email="a@b")
+    assert caught.value.problems == [
+        "public URL 'ftp://x' is not an absolute http(s) URL",
+        "support e-mail 'a@b' has no valid domain after the @ (like example.com)",
+        "manifest.json widget.support.email: support e-mail 'nobody' has no name@domain form",
+    ]
+    assert not output.exists()

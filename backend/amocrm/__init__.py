@@ -30,6 +30,7 @@ from backend.amocrm.records import (
     Pipeline,
     Status,
     User,
+    WebhookSubscription,
 )
 from backend.amocrm.session import RetryPolicy
 from backend.amocrm.tokens import (
@@ -76,6 +77,7 @@ __all__ = [
     "TokenStore",
     "User",
     "ValidationIssue",
+    "WebhookSubscription",
     "exchange_code",
     "refresh_tokens",
     "utc_now",

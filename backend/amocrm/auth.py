@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 
+from backend import metrics
 from backend.amocrm.errors import AmoCRMAuthError
 from backend.amocrm.tokens import OAuthCredentials, TokenPair, TokenStore, WallClock, refresh_tokens
 
@@ -40,6 +41,11 @@ class AccountTokens:
             pair = await self.replace(pair)
         return pair
 
+    async def renew(self) -> TokenPair:
+        """Return a pair refreshed now, unless another task replaced the stored one while this waited for the lock
+        (its refresh just proved the same); raises what `replace` raises."""
+        return await self.replace(await self._load())
+
     async def replace(self, stale: TokenPair) -> TokenPair:
         """Return a pair newer than `stale`: another task's if it already refreshed, else a new one, saved first.
 
@@ -51,9 +57,14 @@ class AccountTokens:
             replaced = current.access_token != stale.access_token
             if replaced and not current.expires_within(REFRESH_MARGIN, self._clock()):
                 return current
-            fresh = await refresh_tokens(
-                self._http, self._base_url, self._credentials, current.refresh_token, clock=self._clock
-            )
+            try:
+                fresh = await refresh_tokens(
+                    self._http, self._base_url, self._credentials, current.refresh_token, clock=self._clock
+                )
+            except Exception:
+                metrics.token_refresh(ok=False)
+                raise
+            metrics.token_refresh(ok=True)
             # Refresh tokens are single-use: the new pair must be stored before anything relies on it.
             await self._store.save(self._account_id, fresh)
             return fresh

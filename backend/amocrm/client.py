@@ -22,6 +22,7 @@ from backend.amocrm.records import (
     LeadDraft,
     Pipeline,
     User,
+    WebhookSubscription,
 )
 from backend.amocrm.session import DEFAULT_RETRY, ApiSession, RetryPolicy
 from backend.amocrm.tokens import OAuthCredentials, TokenStore, WallClock, utc_now
@@ -101,6 +102,21 @@ class AmoCRMClient:
         destination: subscribing again replaces its events); raises AmoCRMError."""
         body = {"destination": destination, "settings": list(events)}
         await self._session.request("POST", "/api/v4/webhooks", body=body)
+
+    async def webhook(self, destination: str) -> WebhookSubscription | None:
+        """The account's subscription to `destination` (None when amoCRM has none); needs an administrator's token;
+        raises AmoCRMError."""
+        data = await self._get("/api/v4/webhooks", {"filter[destination]": destination})
+        if data is None:
+            return None
+        found = [parsing.webhook(item) for item in parsing.embedded(parsing.obj(data, "webhooks"), "webhooks")]
+        return next((item for item in found if item.destination == destination), None)
+
+    async def renew_tokens(self) -> None:
+        """Spend the stored refresh token on a new pair now, under the token store's refresh lock, the new pair
+        saved before anything uses it (what every refresh does); raises AmoCRMAuthError when amoCRM refuses it
+        (nothing is saved) and AmoCRMUnreachable when it cannot be asked (the stored pair stays as it was)."""
+        await self._session.renew_tokens()
 
     async def changed_since(self, entity: EntityType, since: int) -> list[Contact] | list[Company] | list[Lead]:
         """Every contact, company or lead changed at or after the unix time `since`, oldest change first (all pages,

@@ -20,6 +20,7 @@ from backend.amocrm.records import (
     Pipeline,
     Status,
     User,
+    WebhookSubscription,
 )
 
 UNSORTED_STATUS_TYPE = 1
@@ -142,6 +143,16 @@ def account(data: Any) -> AccountInfo:
         country=opt_str(body, "country"),
         currency=opt_str(body, "currency"),
     )
+
+
+def webhook(data: Json) -> WebhookSubscription:
+    """Read one subscription of `GET /api/v4/webhooks`; raises AmoCRMBadResponse without a destination."""
+    destination = opt_str(data, "destination")
+    if not destination:
+        raise _bad("webhook without a destination")
+    events = data.get("settings")
+    names = tuple(str(name) for name in events) if isinstance(events, list) else ()
+    return WebhookSubscription(destination, names, data.get("disabled") is True)
 
 
 def user(data: Json) -> User:

@@ -26,6 +26,16 @@ class AccountInfo:
 
 
 @dataclass(frozen=True)
+class WebhookSubscription:
+    """One webhook subscription of an account: where amoCRM sends, which events, whether amoCRM switched it off;
+    raises nothing."""
+
+    destination: str
+    events: tuple[str, ...]
+    disabled: bool
+
+
+@dataclass(frozen=True)
 class User:
     """One user of an account; raises nothing."""
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from backend import metrics
 from backend.amocrm.auth import AccountTokens, TokenAuth
 from backend.amocrm.budget import RequestBudget
 from backend.amocrm.errors import (
@@ -85,6 +87,7 @@ class ApiSession:
         keeper = AccountTokens(
             http, account_id=account_id, base_url=base_url, credentials=credentials, store=tokens, clock=clock
         )
+        self._keeper = keeper
         self._auth = TokenAuth(keeper, self._before_send)
 
     @property
@@ -117,6 +120,8 @@ class ApiSession:
             try:
                 response = await self._http.send(request, auth=self._auth)
             except httpx.HTTPError as exc:
+                if isinstance(exc, httpx.TransportError):  # the auth flow's own errors are counted by it
+                    metrics.amocrm_failure(timed_out=isinstance(exc, httpx.TimeoutException))
                 retryable = isinstance(exc, httpx.TransportError) and (idempotent or isinstance(exc, NOT_SENT_ERRORS))
                 if not retryable or last:
                     raise AmoCRMUnreachable(
@@ -126,6 +131,7 @@ class ApiSession:
                 await self._pause(attempt, where, type(exc).__name__)
                 continue
             status = response.status_code
+            metrics.amocrm_response(status)
             if response.is_success:
                 return json_body(response)
             retryable = status == 429 or (idempotent and status in RETRYABLE_SERVER_STATUSES)
@@ -134,9 +140,15 @@ class ApiSession:
                 continue
             raise _error(response, where, attempt)
 
+    async def renew_tokens(self) -> None:
+        """Refresh the account's pair now (AccountTokens.renew); raises AmoCRMAuthError or AmoCRMUnreachable."""
+        await self._keeper.renew()
+
     async def _before_send(self) -> None:
         """Wait for the account's budget and count the request that is about to leave."""
+        started = time.perf_counter()
         await self._budget.acquire(self._account_id)
+        metrics.budget_wait(time.perf_counter() - started)
         self._calls += 1
 
     async def _pause(self, attempt: int, where: str, reason: str) -> None:

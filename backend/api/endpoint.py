@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from backend import metrics, request_context
 from backend.api.auth import basic_credentials
 from backend.api.body import ID_1C, ID_BASE, ITEMS, KEY, read_field
 from backend.api.envelope import error_response, success
@@ -21,7 +22,7 @@ from backend.sync.credentials import Credentials
 from backend.sync.domain import Domain
 from backend.sync.errors import AuthenticationRequired, InvalidInput, TooManyAttempts
 from backend.sync.log import LogRecord
-from backend.sync.operations import Operation
+from backend.sync.operations import Operation, operation_label
 from backend.sync.records import Account, Base, Direction
 from backend.sync.workspace import Workspace
 
@@ -67,10 +68,13 @@ async def answer_logged(
 ) -> Response:
     """Run `work`, answer its data in the envelope (or its error with a status), and write the sync log entry.
 
-    A call refused for its credentials (or throttled) is counted in the base's entry of the hour instead.
+    A call refused for its credentials (or throttled) is counted in the base's entry of the hour instead. Every
+    call is counted in the metrics under its operation.
     """
     started = time.perf_counter()
     error: str | None = None
+    refused = False
+    request_context.annotate(operation=log.operation)
     try:
         result = await work()
         log.amo_id = result.amo_id if result.amo_id is not None else log.amo_id
@@ -79,11 +83,14 @@ async def answer_logged(
     except Exception as exc:  # every failure is answered in the envelope, never as a bare 500
         response = error_response(exc)
         error = str(exc) or type(exc).__name__
-        if isinstance(exc, AuthenticationRequired | TooManyAttempts):
-            await services.sync_log.count_refused(log, status=response.status_code, error=error, client=client)
-            return response
-    duration_ms = int((time.perf_counter() - started) * 1000)
-    await services.sync_log.write(log, status=response.status_code, error=error, duration_ms=duration_ms)
+        refused = isinstance(exc, AuthenticationRequired | TooManyAttempts)
+    seconds = time.perf_counter() - started
+    request_context.annotate(account=log.account_id, base=log.id_base, operation=log.operation)
+    metrics.sync_call(operation_label(log.operation), response.status_code, seconds)
+    if refused and error is not None:
+        await services.sync_log.count_refused(log, status=response.status_code, error=error, client=client)
+    else:
+        await services.sync_log.write(log, status=response.status_code, error=error, duration_ms=int(seconds * 1000))
     return response
 
 
@@ -142,6 +149,7 @@ def sync_endpoint(
             log.account_id = account_id
             id_base: str = read_field(payload, ID_BASE)
             log.id_base = id_base
+            request_context.annotate(account=account_id, base=id_base)  # for the log lines the call writes
             workspace = services.workspace(account_id)
             credentials = basic_credentials(request)
             settings = services.settings

@@ -10,6 +10,7 @@ from backend.onec.errors import (
     OneCBadAnswer,
     OneCError,
     OneCFailed,
+    OneCTimedOut,
     OneCUnreachable,
 )
 from backend.onec.records import CallRecord, Connection, Document, Saved
@@ -27,6 +28,7 @@ __all__ = [
     "OneCClient",
     "OneCError",
     "OneCFailed",
+    "OneCTimedOut",
     "OneCUnreachable",
     "Resolver",
     "Saved",

@@ -12,7 +12,7 @@ import httpx
 
 from backend.onec.address import Destination, Resolver, resolve_destination, resolve_host
 from backend.onec.answers import read_documents, read_saved, read_version
-from backend.onec.errors import OneCAddressRefused, OneCBadAnswer, OneCError, OneCUnreachable, clip
+from backend.onec.errors import OneCAddressRefused, OneCBadAnswer, OneCError, OneCTimedOut, OneCUnreachable, clip
 from backend.onec.records import CallRecord, Connection, Document, Saved
 from backend.onec.summary import summarize
 from backend.onec.wire import known_secrets, parse_answer, request_body, request_headers, status_error
@@ -197,7 +197,9 @@ class OneCClient:
             _mask_error(exc, secrets)
             logger.warning("1C %s failed: %s", operation, exc)
             status = exc.status if exc.status is not None else status
-            await self._report(conn, payload, started, status=status, error=str(exc), amo_id=amo_id, id_1c=id_1c)
+            await self._report(
+                conn, payload, started, status=status, error=str(exc), amo_id=amo_id, id_1c=id_1c, outcome=exc.kind
+            )
             raise
         if isinstance(result, Saved):
             id_1c = result.id_1c
@@ -253,6 +255,7 @@ class OneCClient:
         error: str | None,
         amo_id: int | None,
         id_1c: str | None,
+        outcome: str = "ok",
     ) -> None:
         """Hand the call's record to `on_call`; a failure there is logged, never raised."""
         if self._on_call is None:
@@ -267,6 +270,7 @@ class OneCClient:
             request_summary=summarize(payload, secrets),
             amo_id=amo_id,
             id_1c=id_1c,
+            outcome=outcome,
         )
         try:
             await self._on_call(record)
@@ -292,11 +296,11 @@ async def _read_capped(response: httpx.Response, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _timeout_error(exc: Exception, host: str, total: float, connect: float | None) -> OneCUnreachable:
+def _timeout_error(exc: Exception, host: str, total: float, connect: float | None) -> OneCTimedOut:
     """Return the error for a call that ran out of time, saying which limit it hit."""
     if isinstance(exc, httpx.ConnectTimeout) and connect is not None:
-        return OneCUnreachable(f"Не удалось подключиться к 1С ({host}) за {connect:g} с", detail="ConnectTimeout")
-    return OneCUnreachable(f"1С ({host}) не ответила за {total:g} с", detail=type(exc).__name__)
+        return OneCTimedOut(f"Не удалось подключиться к 1С ({host}) за {connect:g} с", detail="ConnectTimeout")
+    return OneCTimedOut(f"1С ({host}) не ответила за {total:g} с", detail=type(exc).__name__)
 
 
 def _failure(exc: httpx.HTTPError) -> str:

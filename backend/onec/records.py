@@ -46,7 +46,8 @@ class CallRecord:
     """One finished call into 1C for the sync log: outcome, timing and a secret-free summary. Raises nothing.
 
     `status` is 1C's HTTP status (None when no answer came), `error` the raised error's message (None on
-    success), `request_summary` the body sent with long lists and strings clipped.
+    success), `outcome` "ok" or the error's kind (OneCError.kind), `request_summary` the body sent with long lists
+    and strings clipped.
     """
 
     operation: str
@@ -57,3 +58,4 @@ class CallRecord:
     request_summary: dict[str, Any] = field(hash=False)
     amo_id: int | None
     id_1c: str | None
+    outcome: str = "ok"

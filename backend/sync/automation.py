@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from backend import metrics
 from backend.amocrm.errors import AmoCRMError
 from backend.models import Account
 from backend.sync import hints
@@ -52,9 +53,10 @@ class Automation:
             if self._paused.get(account.id, now) > now:
                 continue
             try:
-                await reconcile(self._domain.amocrm.for_account(account), now)
+                metrics.reconciliation(await reconcile(self._domain.amocrm.for_account(account), now))
                 passes += 1
             except AmoCRMError as exc:
+                metrics.reconciliation(None)
                 self._paused[account.id] = now + FAILED_PASS_PAUSE
                 logger.warning("reconciliation of account %s failed, tried again later: %s", account.id, exc)
         return passes

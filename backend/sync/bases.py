@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from backend.crypto import SecretBox
 from backend.models import Account, BaseRequest, OneCBase
+from backend.onec import resolve_destination
 from backend.sync.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -65,6 +66,14 @@ def _is_http_address(value: str) -> bool:
     except ValueError:  # a malformed port or IPv6 literal
         return False
     return port_ok and parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
+
+
+async def check_address(web_address: str, *, allow_private: bool) -> None:
+    """Whether amo1c may call a base at `web_address`: the address's form (check_url) and where it leads (the 1C
+    client's own check before every call: no loopback or private range unless AMO1C_ONEC_ALLOW_PRIVATE, and the name
+    resolves); raises InvalidInput, OneCAddressRefused or OneCUnreachable. Nothing is sent to the base."""
+    check_url("web_address", web_address)
+    await resolve_destination(web_address, allow_private=allow_private)
 
 
 async def listed_bases(account_id: int, limit: int) -> list[OneCBase]:

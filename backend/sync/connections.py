@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from backend import metrics
 from backend.amocrm import AmoCRMAuthError, AmoCRMClient, OAuthCredentials, RetryPolicy
 from backend.crypto import SecretBox
 from backend.models import Account, Direction, OneCBase
@@ -11,6 +12,7 @@ from backend.onec import BaseClient, CallRecord, Connection, OneCClient
 from backend.settings import Settings
 from backend.store import Coordination
 from backend.sync.log import LogRecord, SyncLog
+from backend.sync.operations import operation_label, worth_logging
 
 
 class AmoCRMClients:
@@ -82,11 +84,15 @@ class OneCClients:
             else "",
         )
 
-    def for_base(self, base: OneCBase) -> BaseClient:
-        """The base's 1C client; its calls are logged under the base's account and id."""
+    def for_base(self, base: OneCBase, timeout: float | None = None) -> BaseClient:
+        """The base's 1C client; its calls are logged under the base's account and id (a quiet read only when it
+        fails, sync.operations.worth_logging); `timeout` (seconds) bounds its calls tighter than
+        AMO1C_ONEC_TIMEOUT."""
         sync_log = self._sync_log
 
         async def log_call(record: CallRecord) -> None:
+            if not worth_logging(record.operation, failed=record.error is not None):
+                return
             entry = LogRecord(
                 direction=Direction.TO_1C,
                 operation=record.operation,
@@ -96,11 +102,12 @@ class OneCClients:
                 id_1c=record.id_1c,
                 summary=record.request_summary,
             )
+            metrics.onec_call(operation_label(record.operation), record.outcome, record.duration_ms / 1000)
             await sync_log.write(entry, status=record.status, error=record.error, duration_ms=record.duration_ms)
 
         client = OneCClient(
             self._http,
-            timeout=self._settings.onec_timeout,
+            timeout=min(timeout, self._settings.onec_timeout) if timeout else self._settings.onec_timeout,
             allow_private=self._settings.onec_allow_private,
             on_call=log_call,
         )

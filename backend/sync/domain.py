@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 import httpx
 
+from backend.amocrm import RequestBudget, RetryPolicy
 from backend.crypto import SecretBox
 from backend.settings import Settings
+from backend.store import coordination
 from backend.store.claims import IntentClaims
 from backend.sync.automation import Automation
 from backend.sync.connections import AmoCRMClients, OneCClients
@@ -34,6 +37,33 @@ class Domain:
     onec: OneCClients
     claims: IntentClaims
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # set when work arrives for the background task
+
+    @classmethod
+    def assemble(
+        cls,
+        settings: Settings,
+        amocrm_http: httpx.AsyncClient,
+        onec_http: httpx.AsyncClient,
+        *,
+        amocrm_budget: RequestBudget | None = None,
+        amocrm_retry: RetryPolicy | None = None,
+    ) -> Domain:
+        """The parts for `settings` over two open HTTP clients, shared with other workers through the database as
+        `store.coordination` decides (the app's lifespan and `amo1c doctor` alike); raises nothing."""
+        secrets = SecretBox(settings.secret_key)
+        sync_log = SyncLog(timedelta(days=settings.sync_log_retention_days))
+        shared = coordination(settings, secrets, budget=amocrm_budget)
+        return cls(
+            settings=settings,
+            secrets=secrets,
+            amocrm_http=amocrm_http,
+            onec_http=onec_http,
+            sync_log=sync_log,
+            amocrm=AmoCRMClients(amocrm_http, settings, shared, retry=amocrm_retry),
+            field_directory=FieldDirectory(),
+            onec=OneCClients(onec_http, settings, secrets, sync_log),
+            claims=shared.claims,
+        )
 
     def work_arrived(self) -> None:
         """Wake this worker's background task at once (a webhook left a hint) instead of at its next idle round."""

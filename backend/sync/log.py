@@ -14,6 +14,7 @@ from tortoise.expressions import F
 
 from backend.models import Direction, Outcome, RefusedCalls, SyncLogEntry
 from backend.redaction import redact
+from backend.request_context import current_request_id
 from backend.sync.log_buffer import LogBuffer
 from backend.sync.statements import Statement
 
@@ -94,6 +95,8 @@ class LogRecord:
     summary: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
     received_at: str | None = None  # the path a call served as another operation really came by
+    # the request the call was made in (its X-Request-ID); None for a background round's call
+    request_id: str | None = field(default_factory=current_request_id)
 
     def served_as(self, operation: str, received_at: str) -> None:
         """Log the call as `operation`, its stored summary saying (under RECEIVED_AT) the path it really came by."""
@@ -207,6 +210,7 @@ class SyncLog:
                     http_status=status,
                     error=_column(masked_error(error), None),
                     request_summary=summary,
+                    request_id=record.request_id,
                 )
                 try:
                     await RefusedCalls.create(entry=entry, **scope)
@@ -219,6 +223,7 @@ class SyncLog:
                 http_status=status,
                 error=_column(masked_error(error), None),
                 request_summary=summary,
+                request_id=record.request_id,
             )
         except Exception:
             logger.exception("could not count a refused call of %s", record.operation)
@@ -232,8 +237,8 @@ class SyncLog:
 # The columns of a sync log entry in the order _row gives them (one prepared statement for every batch).
 _INSERT = Statement(
     'INSERT INTO "sync_log" ("created_at", "account_id", "id_base", "direction", "operation", "amo_id", "id_1c", '
-    '"outcome", "http_status", "error", "duration_ms", "count", "request_summary") '
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)"
+    '"outcome", "http_status", "error", "duration_ms", "count", "request_summary", "request_id") '
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13)"
 )
 
 
@@ -255,4 +260,5 @@ def _row(finished: _Finished) -> tuple[Any, ...]:
         _column(None if error is None else masked_error(error), None),
         finished.duration_ms,
         None if summary is None else json.dumps(summary, ensure_ascii=False, separators=(",", ":")),
+        record.request_id,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
@@ -25,7 +26,7 @@ PAGE_SIZE = 50
 LISTED_FIELDS = (
     "id", "created_at", "id_base", "direction", "operation", "amo_id", "id_1c", "outcome", "http_status", "count",
 )  # fmt: skip
-DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary")
+DETAIL_FIELDS = (*LISTED_FIELDS, "duration_ms", "request_summary", "request_id")
 # An error is stored whole and may be long (1C's answer, a request's text echoed back): pages read only its start.
 LISTED_ERROR_CHARS = 140
 SHOWN_ERROR_CHARS = 20_000
@@ -147,3 +148,49 @@ async def logged_call(account_id: int, entry_id: int) -> LoggedCall:
         sync_request=sync_request(Operation(entry.operation), path) if entry.operation in FROM_1C else None,
         received_at=path,
     )
+
+
+@dataclass(frozen=True)
+class LastCall:
+    """A call as the doctor names it: when, which operation, and the start of its masked error (None: it succeeded)."""
+
+    at: datetime
+    operation: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class LastCalls:
+    """A base's calls one way: the newest and the newest that succeeded (None: there is none)."""
+
+    newest: LastCall | None
+    succeeded: LastCall | None
+
+
+# Asking 1C its handlers version (the settings page's check, `amo1c doctor`) moves no data: it is not traffic.
+NOT_TRAFFIC = (Operation.GET_HANDLERS_VERSION.value,)
+
+
+async def last_calls(account_id: int, id_base: str, direction: Direction) -> LastCalls:
+    """The base's newest call that way and its newest successful one, version checks left out; reads two entries."""
+    entries = SyncLogEntry.filter(account_id=account_id, id_base=id_base, direction=direction).exclude(
+        operation__in=NOT_TRAFFIC
+    )
+    newest = await _last_call(entries)
+    if newest is None or newest.error is None:
+        return LastCalls(newest, newest)
+    return LastCalls(newest, await _last_call(entries.filter(outcome=Outcome.OK)))
+
+
+async def _last_call(entries: QuerySet[SyncLogEntry]) -> LastCall | None:
+    found = (
+        await entries.order_by("-id")
+        .limit(1)
+        .annotate(error_head=Head("error", LISTED_ERROR_CHARS))
+        .values("created_at", "operation", "outcome", "error_head")
+    )
+    if not found:
+        return None
+    row = found[0]
+    error = None if row["outcome"] == Outcome.OK else masked_error(str(row["error_head"] or "")) or "no text"
+    return LastCall(row["created_at"], str(row["operation"]), error)

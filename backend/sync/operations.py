@@ -84,6 +84,24 @@ BATCHES = {
     Operation.PROCESS_EVENT_BATCH: Operation.PROCESS_EVENT,
 }
 FROM_1C = tuple(operation for operation in Operation if operation not in INTO_1C)
+OTHER = "other"  # the metrics' label of a name that is no operation of this list
+_NAMES = frozenset(operation.value for operation in Operation)
+
+
+def operation_label(name: str) -> str:
+    """The metrics' label of an operation: its own name when it is one of this list, else "other" — so no value
+    from a request ever becomes a label, and the number of series stays bounded."""
+    return name if name in _NAMES else OTHER
+
+
+# Reads made on every visit (a card's documents, the settings asking a base its version): a success says nothing
+# new, so only their failures are logged and the log keeps what changed something or broke.
+LOGGED_ONLY_WHEN_FAILING = frozenset({Operation.GET_ORDERS, Operation.GET_HANDLERS_VERSION})
+
+
+def worth_logging(operation: str, *, failed: bool) -> bool:
+    """Whether a finished call goes into the sync log: every failure, and every success but a quiet read's."""
+    return failed or operation not in LOGGED_ONLY_WHEN_FAILING
 
 
 def sync_request(operation: Operation, received_at: str | None = None) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from backend.models import Intent, IntentAttempt, IntentState, OneCBase
 from backend.sync.errors import NotFound
@@ -21,6 +22,9 @@ PAGE_SIZE = 50
 SHOWN_ATTEMPTS = 100  # an intent retried for 48 hours has about 60; the newest are shown
 LISTED_ERROR_CHARS = 300
 WAITING = (IntentState.PENDING, IntentState.SENDING)
+# What the metrics count: states intents wait in or need a person in. Delivered and cancelled intents are history
+# that only grows, so counting them would make every scrape slower.
+CENSUS_STATES = (*WAITING, IntentState.FAILED, IntentState.DEAD)
 
 
 @dataclass(frozen=True)
@@ -83,15 +87,7 @@ class IntentHistory:
 
 async def outbox_summary(account_id: int) -> OutboxSummary:
     """The account's intents counted by state, and the next attempt of a waiting one."""
-    rows = (
-        await Intent.filter(account_id=account_id)
-        .annotate(count=Count("id"))
-        .group_by("state")
-        .values_list("state", "count")
-    )
-    counts = dict.fromkeys(IntentState, 0)
-    for state, count in rows:
-        counts[IntentState(state)] = int(count)
+    counts = await _counted_by_state(Intent.filter(account_id=account_id), tuple(IntentState))
     nearest = (
         await Intent.filter(account_id=account_id, state=IntentState.PENDING)
         .order_by("next_attempt_at")
@@ -99,6 +95,22 @@ async def outbox_summary(account_id: int) -> OutboxSummary:
         .first()
     )
     return OutboxSummary(counts, nearest.next_attempt_at if nearest is not None else None)
+
+
+@dataclass(frozen=True)
+class OutboxCensus:
+    """Every account's intents counted by state (CENSUS_STATES only), and how old the oldest pending one is."""
+
+    counts: dict[IntentState, int]
+    oldest_pending_seconds: float
+
+
+async def outbox_census(now: datetime | None = None) -> OutboxCensus:
+    """The whole outbox's figures for the metrics: one count grouped by state and the oldest pending intent."""
+    counts = await _counted_by_state(Intent.filter(state__in=CENSUS_STATES), CENSUS_STATES)
+    oldest = await Intent.filter(state=IntentState.PENDING).order_by("created_at").only("id", "created_at").first()
+    age = ((now or datetime.now(UTC)) - oldest.created_at).total_seconds() if oldest is not None else 0.0
+    return OutboxCensus(counts, max(age, 0.0))
 
 
 async def outbox_page(account_id: int, filters: OutboxFilter, before: int | None = None) -> OutboxPage:
@@ -135,6 +147,15 @@ async def history_of(intent: Intent) -> IntentHistory:
         attempt.error = masked_error(attempt.error) if attempt.error else attempt.error
     total = len(shown) if len(shown) < SHOWN_ATTEMPTS else await attempts.count()
     return IntentHistory(shown, total)
+
+
+async def _counted_by_state(intents: QuerySet[Intent], states: tuple[IntentState, ...]) -> dict[IntentState, int]:
+    """How many of `intents` are in each of `states` (0 for a state none is in), in one grouped query."""
+    rows = await intents.annotate(count=Count("id")).group_by("state").values_list("state", "count")
+    counts = dict.fromkeys(states, 0)
+    for state, count in rows:
+        counts[IntentState(state)] = int(count)
+    return counts
 
 
 async def _base_names(account_id: int, base_ids: set[int]) -> dict[int, str]:

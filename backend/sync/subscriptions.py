@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from backend.amocrm import AmoCRMClient
 from backend.amocrm.errors import AmoCRMError
 from backend.models import Subscription
+from backend.redaction import redact
 
 WEBHOOK_EVENTS = ("status_lead", "update_lead", "update_contact", "update_company")
 WEBHOOK_PATH = "/amocrm/webhooks/"
@@ -56,3 +57,23 @@ async def account_of_secret(secret: str) -> int | None:
         return None
     found = await Subscription.get_or_none(secret=secret)
     return None if found is None else int(found.account_id)
+
+
+async def subscription_problem(amo: AmoCRMClient, public_url: str) -> str | None:
+    """What keeps the account's webhooks from reaching this amo1c, or None: amo1c subscribed them and amoCRM holds
+    that subscription, switched on, with every event amo1c needs. Raises AmoCRMError when amoCRM cannot be asked
+    (listing subscriptions needs an administrator's token). The destination's secret is never in the answer."""
+    found = await Subscription.get_or_none(account_id=amo.account_id)
+    if found is None or found.subscribed_at is None:
+        return "amo1c has never subscribed this account's webhooks"
+    if found.last_error:
+        return f"amoCRM refused the last subscription: {redact(found.last_error)}"
+    held = await amo.webhook(destination(public_url, found))
+    if held is None:
+        return f"amoCRM holds no subscription to this amo1c's destination ({public_url.rstrip('/')}{WEBHOOK_PATH}…)"
+    if held.disabled:
+        return "amoCRM switched the subscription off (deliveries kept failing)"
+    missing = [event for event in WEBHOOK_EVENTS if event not in held.events]
+    if missing:
+        return f"amoCRM's subscription lacks the events {', '.join(missing)}"
+    return None

@@ -143,7 +143,10 @@ async def _deal(request: Request, session: UISession, context: dict[str, Any], *
         else:
             context["tree"] = document_tree(found)
             context["documents"] = found
-            await cards.remember_base(session.user_id, base)
+            await cards.remember_base(session.user_id, base, answered=True)
+            if base.id in context["silent"]:  # it answers again: the selector stops saying it does not
+                context["silent"] = context["silent"] - {base.id}
+                context["selector_oob"] = True
     if context["linked"].total is None and context["deal"] is not None:
         context["order_total"] = money(context["deal"].price)  # no sum logged: the deal's budget in amoCRM
     return render(request, "ui/cards/deal.html", context, lang=session.lang, status=status)

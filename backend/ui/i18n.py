@@ -1,7 +1,9 @@
-"""Interface texts in Russian (default) and English, chosen by the amoCRM user's language."""
+"""Interface texts in Russian (default) and English, chosen by the amoCRM user's language, and the glossary: the
+one word each language uses for each thing the admin pages speak of."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from backend.pages import Lang
@@ -91,7 +93,52 @@ _ERRORS: dict[str, tuple[str, str]] = {
     ),
 }
 
-TEXTS: dict[str, dict[Lang, str]] = {
+# One term per thing, in both languages. A text names a term as [[key]] ([[Key]] starts it with a capital letter)
+# instead of repeating the words, so a page, its tab and its buttons can not drift apart.
+GLOSSARY: dict[str, dict[Lang, str]] = {
+    "base": {"ru": "база 1С", "en": "1C base"},
+    "bases": {"ru": "базы 1С", "en": "1C bases"},
+    "base_id": {"ru": "идентификатор базы", "en": "base identifier"},
+    "mapping": {"ru": "соответствие полей", "en": "field mapping"},
+    "field_list": {"ru": "список полей amoCRM", "en": "amoCRM field list"},
+    "event_rules": {"ru": "правила событий 1С", "en": "1C event rules"},
+    "handlers": {"ru": "обработчики", "en": "handlers"},
+    "handler_package": {"ru": "пакет обработчиков", "en": "handler package"},
+    "log": {"ru": "журнал обмена", "en": "sync log"},
+    "automation": {"ru": "автоматизация", "en": "automation"},
+    "outbox": {"ru": "очередь в 1С", "en": "queue to 1C"},
+    "amo_user": {"ru": "пользователь amoCRM", "en": "amoCRM user"},
+    "onec_employee": {"ru": "сотрудник 1С", "en": "1C employee"},
+    "onec_login": {"ru": "логин 1С", "en": "1C login"},
+    "onec_password": {"ru": "пароль 1С", "en": "1C password"},
+    "developer": {"ru": "для программиста 1С", "en": "for the 1C developer"},
+}
+
+# The words the glossary replaced: no text or template may use them again (tests/ui/test_glossary.py).
+DRIFTED: dict[str, tuple[str, ...]] = {
+    "log": ("журнал синхронизации", "журнале синхронизации", "exchange log"),
+    "event_rules": ("События 1С", "1C events"),
+    "field_list": ("таблица соответствия", "таблицу соответствия", "correspondence table", "Отправить таблицу"),
+    "mapping": ("сопоставление полей", "field correspondence"),
+    "handler_package": ("версии обработчиков", "handler versions"),
+}
+
+_TERM = re.compile(r"\[\[(\w+)\]\]")
+
+
+def with_terms(text: str, lang: Lang) -> str:
+    """`text` with each [[term]] replaced by the glossary's word in `lang`; raises KeyError for an unknown term."""
+
+    def word(match: re.Match[str]) -> str:
+        key = match.group(1)
+        found = GLOSSARY[key[0].lower() + key[1:]][lang]
+        capital = key[0].isupper() and not found.startswith("amoCRM")  # a brand keeps its own spelling
+        return found[0].upper() + found[1:] if capital else found
+
+    return _TERM.sub(word, text)
+
+
+_TEXTS: dict[str, dict[Lang, str]] = {
     "app.title": {"ru": "amo1c — интеграция с 1С", "en": "amo1c — 1C integration"},
     "error.title": {"ru": "Не получилось", "en": "Something went wrong"},
     "card.leads": {"ru": "Сделка", "en": "Deal"},
@@ -146,6 +193,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Only amoCRM account administrators can open this page.",
     },
     **SETTINGS_TEXTS,
+}
+
+TEXTS: dict[str, dict[Lang, str]] = {
+    key: {lang: with_terms(text, lang) for lang, text in texts.items()} for key, texts in _TEXTS.items()
 }
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from backend import db
 from backend.app import create_app
+from backend.demo import READY, demo_database
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.liveserver import ThreadedServer
 from backend.pages import CONTENT_POLICY
@@ -165,12 +166,14 @@ def browser() -> Iterator[Browser]:
 @dataclass
 class BrowserPage:
     """A fresh page, the uncaught JavaScript errors it raised and its console errors (a refused request is one),
-    and what broke amo1c's Content-Security-Policy (each test using the page fails on those)."""
+    what broke amo1c's Content-Security-Policy and the browser's own dialogs it opened (alert, confirm: amo1c asks
+    in the page); each test using the page fails on the last two."""
 
     page: Page
     errors: list[str]
     console_errors: list[str]
     csp_violations: list[str] = field(default_factory=list)
+    native_dialogs: list[str] = field(default_factory=list)
 
     def saw_error(self, text: str) -> None:
         """An uncaught error; a CSP refusal (an eval) is a violation too."""
@@ -211,12 +214,15 @@ def browser_page(browser: Browser) -> Iterator[BrowserPage]:
     opened = BrowserPage(context.new_page(), [], [])
     opened.page.on("pageerror", lambda error: opened.saw_error(str(error)))
     opened.page.on("console", lambda message: opened.saw_console(message.type, message.text))
+    opened.page.on("dialog", lambda dialog: (opened.native_dialogs.append(dialog.message), dialog.dismiss()))
     try:
         yield opened
     finally:
         context.close()
     if opened.csp_violations:
         pytest.fail("amo1c's Content-Security-Policy was violated:\n" + "\n".join(opened.csp_violations), pytrace=False)
+    if opened.native_dialogs:
+        pytest.fail("the browser's own dialog opened:\n" + "\n".join(opened.native_dialogs), pytrace=False)
 
 
 def artifacts_dir() -> Path:
@@ -236,13 +242,15 @@ class Demo:
     account_id: int
     deal_id: int  # the deal with sample documents
     order_deal_id: int  # the deal 1C synced as its order
+    database: Path  # the demo's SQLite file, for tests that assert what amo1c stored (read-only)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     ports = {"amo1c": free_port(), "amocrm": free_port(), "onec": free_port()}
-    with running_demo(tmp_path_factory.mktemp("demo"), ports) as process:
-        printed = process.wait_for("sync log")  # the last line about what runs where
+    workdir = tmp_path_factory.mktemp("demo")
+    with running_demo(workdir, ports) as process:
+        printed = process.wait_for(READY)  # the banner's last line
         found = [
             re.search(pattern, printed)
             for pattern in (
@@ -253,4 +261,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         ]
         assert all(found), f"the demo did not start: {printed} {process.stderr}"
         account_id, deal_id, order_deal_id = (int(match.group(1)) for match in found if match)
-        yield Demo(process.url("amo1c"), process.url("amocrm"), process.url("onec"), account_id, deal_id, order_deal_id)
+        yield Demo(
+            process.url("amo1c"),
+            process.url("amocrm"),
+            process.url("onec"),
+            account_id,
+            deal_id,
+            order_deal_id,
+            workdir / demo_database(ports["amo1c"]),
+        )

@@ -14,7 +14,7 @@ from backend.demo import DEMO_ID_BASE
 from backend.demo_automation import WAREHOUSE_ID_BASE
 from tests.conftest import import_for
 from tests.e2e.conftest import BrowserPage, Demo, artifacts_dir
-from tests.e2e.test_settings_browser import open_settings, settled
+from tests.e2e.test_settings_browser import answer_in_page, open_settings, settled
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -91,6 +91,7 @@ def test_a_stage_trigger_waits_while_1c_is_down_and_send_now_delivers(demo: Demo
     page.set_viewport_size({"width": 1280, "height": 800})
 
     added.get_by_role("button", name="Удалить").click()  # leave the demo as it was for the other tests
+    answer_in_page(page, "Удалить")
     expect(page.locator("#amo1c-trigger-rows .amo1c-trigger")).to_have_count(1)
     move(demo, demo.deal_id, started_at)
     assert lead(demo, demo.deal_id)["status_id"] == started_at

@@ -11,9 +11,9 @@ from starlette.types import ASGIApp
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port and yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none", lifespan="on")
+async def serving(app: ASGIApp, port: int = 0) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on `port` of the loopback (0: a free one) and yield its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

@@ -67,3 +67,17 @@ async def test_onec_reset_brings_a_down_base_back() -> None:
     async with onec_client(fake) as client:
         response = await call(client, "get_handlers_version")
     assert response.status_code == 200
+
+
+async def test_onec_down_with_a_note_says_it_on_the_page_until_it_comes_back() -> None:
+    fake = make_fake()
+    fake.go_down(note="Намеренный сбой <демо>")
+    async with onec_client(fake) as client:
+        noted = await call(client, "get_handlers_version")
+        fake.come_back()
+        fake.go_down()
+        plain = await call(client, "get_handlers_version")
+    assert noted.status_code == plain.status_code == 503
+    assert noted.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>Service Unavailable</h1>\n<p>Намеренный сбой &lt;демо&gt;</p>\n<p>The server" in noted.text
+    assert "Намеренный" not in plain.text and plain.headers["content-type"] == "text/html; charset=iso-8859-1"

@@ -251,7 +251,7 @@ async def test_several_bases_get_a_selector_and_the_choice_is_remembered(cards: 
     assert '<option value="warehouse" selected>' in again.text
 
 
-async def test_every_call_into_1c_is_in_the_sync_log_without_the_password(cards: Cards) -> None:
+async def test_a_failed_documents_call_is_in_the_sync_log_without_the_password(cards: Cards) -> None:
     deal_id = await make_deal(cards)
     cards.onec.fail_next(1, status=500, body="Ошибка модуля")
     await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
@@ -259,11 +259,10 @@ async def test_every_call_into_1c_is_in_the_sync_log_without_the_password(cards:
     await cards.services.sync_log.flush()
     entries = await SyncLogEntry.filter(direction=Direction.TO_1C).order_by("id")
     assert [(entry.operation, entry.outcome, entry.http_status) for entry in entries] == [
-        ("get_orders", Outcome.ERROR, 500),
-        ("get_orders", Outcome.OK, 200),
+        ("get_orders", Outcome.ERROR, 500),  # a read that succeeds is not logged (issue 15)
     ]
     assert entries[0].error and "Ошибка модуля" in entries[0].error
-    assert entries[1].account_id == cards.account.id and entries[1].id_base == "trade" and entries[1].amo_id == deal_id
+    assert entries[0].account_id == cards.account.id and entries[0].id_base == "trade" and entries[0].amo_id == deal_id
     assert all(BASE_PASSWORD not in repr(entry.request_summary) + (entry.error or "") for entry in entries)
 
 

@@ -140,6 +140,6 @@ async def test_a_base_address_that_is_no_web_link_is_shown_as_text(admin: Admin)
     base = await admin.base()
     base.url_address = "javascript:alert(1)"  # linking refuses it now; a row linked before that check may hold one
     await base.save(update_fields=["url_address"])
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     assert page.status_code == 200, page.text
     assert "javascript:alert(1)" not in hrefs(page.text) and "javascript:alert(1)" in page.text

@@ -36,6 +36,7 @@ UI_PAGES = [
     "/ui/cards/leads/5001/body",
     "/ui/cards/contacts/5001/body",
     "/ui/settings",
+    "/ui/settings/bases",
     "/ui/settings/mapping",
     "/ui/settings/mapping?kind=user",
     "/ui/settings/handlers",
@@ -46,6 +47,8 @@ UI_PAGES = [
 # Every settings route, with {base}, {row}, {package} and {entry} standing for ids of one account's rows.
 SETTINGS_ROUTES = [
     ("GET", "/ui/settings"),
+    ("GET", "/ui/settings/overview/bases"),
+    ("GET", "/ui/settings/bases"),
     ("POST", "/ui/settings/bases"),
     ("GET", "/ui/settings/bases/{base}"),
     ("PUT", "/ui/settings/bases/{base}"),

@@ -25,7 +25,7 @@ async def test_bases_page_lists_the_base_with_addresses_and_versions(admin: Admi
     base = await admin.base()
     await store_package(base, {"module": "v1"})
     await store_package(base, {"module": "v2"})
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     assert page.status_code == 200
     html = page.text
     assert html.startswith("<!doctype html>") and 'class="amo1c-settings"' in html
@@ -33,7 +33,7 @@ async def test_bases_page_lists_the_base_with_addresses_and_versions(admin: Admi
     assert f'hx-get="/ui/settings/bases/{base.id}/live" hx-trigger="load"' in html
     assert "версия 2 (последняя загруженная)" in html
     assert "Связать базу 1С" in html and 'name="param2" value=""' in html
-    fragment = await admin.get("/ui/settings")
+    fragment = await admin.get("/ui/settings/bases")
     assert fragment.status_code == 200 and "<html" not in fragment.text and "trade" in fragment.text
     assert fragment.headers["vary"] == "HX-Request"
 
@@ -45,7 +45,7 @@ async def test_live_version_is_asked_from_1c_and_remembered(admin: Admin) -> Non
     assert "на связи" in live.text and "2.3.1" in live.text
     assert [record.type for record in admin.onec.requests] == ["get_handlers_version"]
     assert (await admin.base()).handlers_version == "2.3.1"
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     assert "2.3.1" in page.text  # shown from the database until 1C answers again
 
 
@@ -82,7 +82,7 @@ async def test_link_a_base_from_the_page(admin: Admin) -> None:
     base = await admin.base("retail")
     assert base.last_seen_at is None and base.param1 == "Розница"
     assert SecretBox(admin.settings.secret_key).decrypt(base.param2_enc) == NEW_BASE["param2"]
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     assert page.text.count('class="amo1c-card"') == 2
 
 
@@ -153,7 +153,7 @@ async def test_edit_with_bad_input_is_422_with_the_form(admin: Admin) -> None:
 async def test_unlink_deletes_the_base_and_its_rows(admin: Admin) -> None:
     base = await admin.base()
     await FieldMapping.create(base=base, kind=MappingKind.CONTACT, amo_field_id=1, onec_field="ИНН")
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     assert 'hx-confirm="Отвязать базу «trade»?' in page.text
     response = await admin.delete(f"/ui/settings/bases/{base.id}")
     assert response.status_code == 200 and response.text == ""
@@ -176,7 +176,7 @@ async def test_unknown_base_is_404(admin: Admin) -> None:
 
 async def test_bases_page_in_english(admin: Admin) -> None:
     admin.lang = "en"
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     assert '<html lang="en">' in page.text
     assert "1C bases" in page.text and "Check the connection" in page.text and "Link a 1C base" in page.text
     assert "Проверить соединение" not in page.text
@@ -191,7 +191,7 @@ async def test_an_account_with_very_many_bases_lists_only_the_first(admin: Admin
             for n in range(LISTED_BASES + 20)
         ]
     )  # fmt: skip
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     assert page.status_code == 200
     assert page.text.count('class="amo1c-card"') == LISTED_BASES and "ещё 21 не показаны" in page.text
     last = await admin.base(f"z-{LISTED_BASES + 19:04d}")

@@ -8,7 +8,9 @@ import httpx
 
 from backend.models import FieldMapping, MappingKind
 from backend.sync.mapping import MAX_MAPPING_ROWS, RowProblem
+from backend.sync.workspace.mapping import Choice
 from backend.ui.i18n import TEXTS
+from backend.ui.settings.mapping import FieldOption, field_options
 from tests.factories import store_mapping_rows
 from tests.ui.conftest import Admin, sync
 
@@ -93,6 +95,18 @@ async def test_employee_rows_take_users(admin: Admin) -> None:
     assert (await add(admin, admin.fields("contacts")["Должность"], "x", kind="user")).status_code == 422
 
 
+async def test_the_employee_tab_speaks_of_users_and_employees_not_of_fields(admin: Admin) -> None:
+    user = next(iter(admin.amocrm.account(admin.account.id).users.values()))
+    assert (await add(admin, user.id, "Петров", kind="user")).status_code == 200
+    row = await FieldMapping.get(kind=MappingKind.USER)
+    page = await admin.get("/ui/settings/mapping", kind="user")
+    edit = await admin.get(f"/ui/settings/mapping/rows/{row.id}/edit")
+    for html in (page.text, edit.text):
+        assert "Пользователь amoCRM" in html and "Сотрудник 1С" in html
+        assert "Поле 1С" not in html and "Поле amoCRM" not in html and "ИНН" not in html
+    assert "— выберите пользователя —" in page.text and "например, Петров Иван" in page.text
+
+
 async def test_rows_1c_saved_are_the_rows_shown(admin: Admin) -> None:
     inn, address = admin.fields("companies")["ИНН"], admin.fields("companies")["Адрес"]
     saved = await sync(admin, "/sync/clients_companies_save_fields", {f"p_{inn}": "ИНН", f"p_{address}": "Адрес"})
@@ -110,7 +124,7 @@ async def test_send_the_table_to_1c(admin: Admin) -> None:
     base = await admin.base()
     sent = await admin.post("/ui/settings/mapping/send", {"base": str(base.id)})
     assert sent.status_code == 200, sent.text
-    assert "Таблица отправлена в 1С" in sent.text and "2.3.1" in sent.text
+    assert "Список полей amoCRM отправлен в 1С" in sent.text and "2.3.1" in sent.text
     tables = admin.onec.corr_tables
     assert {row.amo_name for row in tables["Контакт"]} >= {"Телефон", "Email", "Должность"}
     assert {row.amo_name for row in tables["Сотрудник"]} >= {"Иван Петров"}
@@ -150,7 +164,7 @@ async def test_amocrm_failing_keeps_rows_visible_and_refuses_adding(admin: Admin
 async def test_mapping_page_in_english(admin: Admin) -> None:
     admin.lang = "en"
     page = await admin.page("/ui/settings/mapping")
-    assert "Field mapping" in page.text and "Send the table to 1C" in page.text and "Employee" in page.text
+    assert "Field mapping" in page.text and "Send the amoCRM field list to 1C" in page.text and "Employee" in page.text
 
 
 async def test_adding_a_row_past_the_limit_is_422_and_stores_nothing(admin: Admin) -> None:
@@ -188,3 +202,55 @@ def test_every_problem_of_a_row_has_words_in_both_languages() -> None:
     # the rule is sync's (sync.mapping.checked_row); the page only says it, under the field it names
     for problem in set(RowProblem) - {RowProblem.FIELDS_UNREAD}:  # said with amoCRM's own failure instead
         assert set(TEXTS[f"mapping.error.{problem.value}"]) == {"ru", "en"}, problem
+
+
+def option_values(html: str) -> list[str]:
+    """The values of the amoCRM side's <option>s, in order (the add form's empty «choose» left out)."""
+    return [value for value in re.findall(r'<option value="([^"]*)"', html) if value]
+
+
+async def test_the_edit_row_offers_every_field_the_add_form_offers_and_saving_another_changes_the_row(
+    admin: Admin,
+) -> None:
+    """Issue 15: the edit row showed only the row's own field id, so the amoCRM side could not be changed."""
+    contacts = admin.fields("contacts")
+    position, email, phone = contacts["Должность"], contacts["Email"], contacts["Телефон"]
+    assert (await add(admin, position, "Должность")).status_code == 200
+    assert (await add(admin, email, "Почта")).status_code == 200
+    row = await FieldMapping.get(amo_field_id=position)
+    page = await admin.get("/ui/settings/mapping")
+    add_form = page.text[page.text.index('id="amo1c-mapping-new"') :]
+    edit = await admin.get(f"/ui/settings/mapping/rows/{row.id}/edit")
+    assert edit.status_code == 200
+    assert option_values(edit.text) == option_values(add_form) and len(option_values(edit.text)) >= 3
+    assert f'<option value="{position}" selected>Должность</option>' in edit.text
+    assert f'<option value="{email}" disabled>Email</option>' in edit.text  # another row maps it
+    assert f'<option value="{phone}">Телефон</option>' in edit.text
+    saved = await admin.put(f"/ui/settings/mapping/rows/{row.id}", {"amo_field_id": str(phone), "onec_field": "Тел"})
+    assert saved.status_code == 200 and "Телефон" in saved.text
+    stored = await FieldMapping.get(id=row.id)
+    assert (stored.amo_field_id, stored.amo_field_name, stored.onec_field) == (phone, "Телефон", "Тел")
+    again = await admin.get(f"/ui/settings/mapping/rows/{row.id}/edit")
+    assert f'<option value="{phone}" selected>Телефон</option>' in again.text
+    assert f'<option value="{position}">Должность</option>' in again.text  # free again
+
+
+def test_field_options_are_one_list_for_the_add_form_and_the_edit_row() -> None:
+    choices = [Choice(1, "Телефон"), Choice(2, "Email"), Choice(3, "Должность")]
+    added = field_options(choices, None, {2})
+    assert [(o.value, o.selected, o.disabled) for o in added] == [
+        ("1", False, False),
+        ("2", False, True),
+        ("3", False, False),
+    ]
+    stored = FieldMapping(id=9, amo_field_id=3, amo_field_name="Должность", onec_field="x")
+    edited = field_options(choices, 3, {2}, kept=stored)
+    assert [(o.value, o.selected, o.disabled) for o in edited] == [
+        ("1", False, False),
+        ("2", False, True),
+        ("3", True, False),
+    ]
+    gone = FieldMapping(id=9, amo_field_id=77, amo_field_name="Удалённое", onec_field="x")
+    kept = field_options(choices, "77", set(), kept=gone)
+    assert kept[-1] == FieldOption("77", "Удалённое", selected=True)  # a field gone from amoCRM stays choosable
+    assert field_options([], 77, set(), kept=gone) == [FieldOption("77", "Удалённое", selected=True)]  # list unread

@@ -27,7 +27,7 @@ def approve_url(request: BaseRequest) -> str:
 
 async def test_a_request_is_shown_first_with_what_the_admin_decides_on(admin: Admin) -> None:
     await ask(admin, url_address="https://1c.example.test/sklad")
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     text = html.unescape(page.text)
     assert page.status_code == 200
     assert text.index("Ожидают подтверждения") < text.index('id="amo1c-base-')
@@ -54,7 +54,7 @@ async def test_approving_links_the_base_and_1c_may_then_call(admin: Admin) -> No
 
 async def test_a_request_replaced_after_the_admin_saw_it_is_not_approved(admin: Admin) -> None:
     seen = await ask(admin)
-    page = await admin.page("/ui/settings")
+    page = await admin.page("/ui/settings/bases")
     shown_revision = int(re.search(r'data-revision="(\d+)"', page.text).group(1))  # type: ignore[union-attr]
     await ask(admin, web_address="https://evil.example.test/hs")  # replaced by someone else meanwhile
     refused = await admin.post(approve_url(seen), {"revision": shown_revision})
@@ -97,7 +97,7 @@ async def test_rejecting_a_change_keeps_the_base_where_it_was_approved(admin: Ad
     assert (await admin.client.post("/sync/base", json=moved, headers=BASE_AUTH)).status_code == 200
     base = await admin.base()
     assert base.awaiting_change
-    page = html.unescape((await admin.page("/ui/settings")).text)
+    page = html.unescape((await admin.page("/ui/settings/bases")).text)
     assert "изменение адреса или логина" in page and "ждёт подтверждения изменений" in page
     request = await BaseRequest.get(account_id=admin.account.id, id_base="trade")
     response = await admin.post(f"/ui/settings/requests/{request.id}/reject")

@@ -53,6 +53,7 @@ class FakeOneC(InfoBase):
         self.path = path
         self.latency = latency
         self.down = False
+        self.down_note = ""
         self.requests: list[LoggedRequest] = []
         self.faults = FaultQueue()
         routes = [
@@ -90,13 +91,16 @@ class FakeOneC(InfoBase):
         """Drop every queued fault."""
         self.faults.clear()
 
-    def go_down(self) -> None:
-        """Stop the publication: until `come_back`, every request is answered 503 by the web server in front."""
+    def go_down(self, note: str = "") -> None:
+        """Stop the publication: until `come_back`, every request is answered 503 by the web server in front (its
+        page also says `note`, when given: the demo labels its down base so)."""
         self.down = True
+        self.down_note = note
 
     def come_back(self) -> None:
         """Start the publication again after `go_down`; the base's data is as it was."""
         self.down = False
+        self.down_note = ""
 
     def reset(self) -> None:
         """Forget the base's data, the request log and queued faults and come back up; version, latency, login stay."""
@@ -118,7 +122,7 @@ class FakeOneC(InfoBase):
 
     async def _answer(self, request: Request, entry: LoggedRequest) -> Response:
         if self.down:
-            return await _unavailable(request, entry)
+            return await _unavailable(request, entry, self.down_note)
         if request.method != "POST":
             return platform_text(f"Метод {request.method} не поддерживается", 405, {"Allow": "POST"})
         # The body is logged even when auth fails: it shows what the caller meant to send.
@@ -158,18 +162,18 @@ class FakeOneC(InfoBase):
         entry = LoggedRequest(time=datetime.now(UTC), method=request.method, path=request.url.path)
         self.requests.append(entry)
         if self.down:
-            response = await _unavailable(request, entry)
+            response = await _unavailable(request, entry, self.down_note)
         else:
             response = platform_text(f"Не найден шаблон URL, соответствующий запросу: {request.url.path}", 404)
         entry.status = response.status_code
         return response
 
 
-async def _unavailable(request: Request, entry: LoggedRequest) -> Response:
+async def _unavailable(request: Request, entry: LoggedRequest, note: str) -> Response:
     """Answer as the web server does in front of a stopped publication, logging what the caller sent."""
     _log_body(entry, await request.body())
     entry.fault = "down"
-    return html_error_page(503)
+    return html_error_page(503, note)
 
 
 def _log_body(entry: LoggedRequest, raw: bytes) -> tuple[Any, str | None]:

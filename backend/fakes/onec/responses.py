@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from http import HTTPStatus
 from typing import Any
@@ -41,18 +42,21 @@ _UNAVAILABLE_TEXT = (
 )
 
 
-def html_error_page(status: int) -> Response:
-    """Return the HTML error page a reverse proxy or web server shows instead of 1C's answer."""
+def html_error_page(status: int, note: str = "") -> Response:
+    """Return the HTML error page a reverse proxy or web server shows instead of 1C's answer (with `note` as its
+    first paragraph, when given)."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
+    noted = f"<p>{html.escape(note)}</p>\n" if note else ""
     page = (
         '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n'
         f"<html><head>\n<title>{status} {phrase}</title>\n</head><body>\n"
         f"<h1>{phrase}</h1>\n"
-        f"{_UNAVAILABLE_TEXT if status == 503 else _PROXY_TEXT}"
+        f"{noted}{_UNAVAILABLE_TEXT if status == 503 else _PROXY_TEXT}"
         "<hr>\n<address>Apache/2.4.58 (Win64) Server at 1c.example.local Port 80</address>\n"
         "</body></html>\n"
     )
-    return Response(page.encode("utf-8"), status_code=status, media_type="text/html; charset=iso-8859-1")
+    charset = "utf-8" if note else "iso-8859-1"  # Apache's own text is ASCII; a note may not be
+    return Response(page.encode("utf-8"), status_code=status, media_type=f"text/html; charset={charset}")

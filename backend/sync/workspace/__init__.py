@@ -27,6 +27,7 @@ from backend.sync.workspace.cards import Cards
 from backend.sync.workspace.handlers import Handlers
 from backend.sync.workspace.log import Log
 from backend.sync.workspace.mapping import Mapping
+from backend.sync.workspace.overview import Overview
 from backend.sync.workspace.rules import Rules
 
 if TYPE_CHECKING:
@@ -78,6 +79,11 @@ class Workspace:
         return Mapping(self)
 
     @cached_property
+    def overview(self) -> Overview:
+        """The overview tab's statuses and counts."""
+        return Overview(self)
+
+    @cached_property
     def rules(self) -> Rules:
         """The event rules page's operations."""
         return Rules(self)
@@ -123,9 +129,10 @@ class Workspace:
         """The account's amoCRM client; raises NotFound."""
         return self.domain.amocrm.for_account(await self.account())
 
-    def onec(self, base: OneCBase) -> BaseClient:
-        """The 1C client bound to one of the account's bases (calls are logged under it); raises NotFound."""
-        return self.domain.onec.for_base(self.mine(base))
+    def onec(self, base: OneCBase, timeout: float | None = None) -> BaseClient:
+        """The 1C client bound to one of the account's bases (calls are logged under it), its calls bounded by
+        `timeout` seconds when that is shorter than AMO1C_ONEC_TIMEOUT; raises NotFound."""
+        return self.domain.onec.for_base(self.mine(base), timeout)
 
     def mine(self, base: OneCBase) -> OneCBase:
         """`base` when it is one of the account's; raises NotFound (a caller bug: bases come from this workspace)."""

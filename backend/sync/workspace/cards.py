@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from backend.sync.workspace import Workspace
 
 BASE_PREFERENCE = "card_base"
+SILENT_FOR = timedelta(minutes=5)  # how long a base that did not answer stays marked so in the panels
 ENTITIES = {EntityKind.LEAD: "leads", EntityKind.CONTACT: "contacts", EntityKind.COMPANY: "companies"}
 MISSING = {
     EntityKind.LEAD: "Сделка {} не найдена в amoCRM.",
@@ -100,10 +101,10 @@ class Cards:
         answering = [base for base in bases if base.id not in silent]
         return bases, next(iter(answering or bases), None)
 
-    async def remember_base(self, user_id: int, base: OneCBase) -> None:
-        """Make `base` the one the user's panels show, unless it did not answer its last call: an unreachable base
-        never becomes the remembered choice."""
-        if base.id in await self.silent_bases([base]):
+    async def remember_base(self, user_id: int, base: OneCBase, *, answered: bool = False) -> None:
+        """Make `base` the one the user's panels show, unless it did not answer its last call (`answered`: it just
+        did): an unreachable base never becomes the remembered choice."""
+        if not answered and base.id in await self.silent_bases([base]):
             return
         await UserPreference.update_or_create(
             account_id=self.workspace.account_id,
@@ -119,9 +120,14 @@ class Cards:
         ).delete()
 
     async def silent_bases(self, bases: list[OneCBase]) -> set[int]:
-        """The ids of those `bases` whose last call from amo1c got no answer (unreachable, timed out, address
-        refused), by the sync log."""
+        """The ids of those `bases` whose last logged call from amo1c, made within SILENT_FOR, got no answer
+        (unreachable, timed out, address refused).
+
+        A read that succeeds is not logged (operations.LOGGED_ONLY_WHEN_FAILING), so a base that answers again is
+        known only by a later logged call or by time: the mark lasts SILENT_FOR at most.
+        """
         await self.workspace.domain.sync_log.flush()  # this worker's latest calls count too
+        since = datetime.now(UTC) - SILENT_FOR
         silent: set[int] = set()
         for base in bases:
             last = (
@@ -129,10 +135,15 @@ class Cards:
                     account_id=self.workspace.account_id, id_base=base.id_base, direction=Direction.TO_1C
                 )
                 .order_by("-id")
-                .only("id", "outcome", "http_status")
+                .only("id", "created_at", "outcome", "http_status")
                 .first()
             )
-            if last is not None and last.outcome == Outcome.ERROR and last.http_status is None:
+            if (
+                last is not None
+                and last.outcome == Outcome.ERROR
+                and last.http_status is None
+                and last.created_at >= since
+            ):
                 silent.add(base.id)
         return silent
 

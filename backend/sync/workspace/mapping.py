@@ -65,6 +65,11 @@ class Mapping:
             raise NotFound
         return row
 
+    async def others_fields(self, stored: FieldMapping) -> set[int]:
+        """The amoCRM fields the other rows of a stored row's table already map (a row can not take them)."""
+        others = FieldMapping.filter(base_id=stored.base_id, kind=stored.kind).exclude(id=stored.id)
+        return {row.amo_field_id for row in await others.only("id", "amo_field_id")}
+
     async def choices(self, kind: MappingKind) -> list[Choice]:
         """The account's fields of the entity (users for Сотрудник), from amoCRM or its cache; raises AmoCRMError,
         NotFound."""

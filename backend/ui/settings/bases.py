@@ -51,7 +51,7 @@ async def bases_section(
 
 @settings_endpoint
 async def bases_page(request: Request, session: UISession) -> Response:
-    """GET /ui/settings: bases awaiting approval first, then the linked ones (their 1C versions load right
+    """GET /ui/settings/bases: bases awaiting approval first, then the linked ones (their 1C versions load right
     after), and the link form."""
     return await bases_section(request, session)
 
@@ -172,7 +172,7 @@ def _check(values: dict[str, str], t: Any) -> dict[str, str]:
 
 
 routes = [
-    Route("/ui/settings", bases_page, methods=["GET"], name="settings_bases"),
+    Route("/ui/settings/bases", bases_page, methods=["GET"], name="settings_bases"),
     Route("/ui/settings/bases", base_link, methods=["POST"], name="settings_base_link"),
     Route("/ui/settings/bases/{base_id:int}", base_card, methods=["GET"], name="settings_base"),
     Route("/ui/settings/bases/{base_id:int}", base_update, methods=["PUT"], name="settings_base_update"),

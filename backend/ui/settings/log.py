@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,13 +44,19 @@ async def log_page(request: Request, session: UISession) -> Response:
 
 @settings_endpoint
 async def log_entries(request: Request, session: UISession) -> Response:
-    """GET /ui/settings/log/entries?…&before=: the results table for new filters, or the rows after `before`."""
+    """GET /ui/settings/log/entries?…&before=: the results table for new filters (pushing the log page's URL with
+    them into the browser's history), or the rows after `before`."""
     filters = LogFilter.read(request.query_params)
     before = id_of(request.query_params.get("before", ""))
     page = await workspace_of(request, session).log.page(filters, before)
     context = {"entries": page.entries, "next_before": page.next_before, "more_params": filters.params()}
-    template = "ui/settings/log_rows.html" if before is not None else "ui/settings/log_results.html"
-    return fragment(request, session, template, context)
+    if before is not None:
+        return fragment(request, session, "ui/settings/log_rows.html", context)
+    response = fragment(request, session, "ui/settings/log_results.html", context)
+    # new filters: the address bar shows the log page so filtered, so a reload (or back) keeps them
+    query = urlencode(filters.params())
+    response.headers["HX-Push-Url"] = request.url_for("settings_log").path + (f"?{query}" if query else "")
+    return response
 
 
 @settings_endpoint

@@ -7,6 +7,7 @@ back as 422 with the row re-rendered, and "send to 1C" sends `corr_table`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -52,6 +53,35 @@ def _failure_text(failure: AmoCRMError, lang: Lang) -> str:
     return describe(failure, lang)[1].within(translator(lang)("mapping.fields_failed"))
 
 
+@dataclass(frozen=True)
+class FieldOption:
+    """One <option> of a row's amoCRM side."""
+
+    value: str
+    name: str
+    selected: bool = False
+    disabled: bool = False
+
+
+def field_options(
+    choices: list[Choice], selected: object, used: set[int], kept: MappingRow | None = None
+) -> list[FieldOption]:
+    """The choices of a row's amoCRM side, the same for the add form and the edit row: every field of the entity
+    (user, for Сотрудник) with `selected` chosen and those other rows map (`used`) disabled; `kept`, a stored row,
+    keeps its own field choosable even when amoCRM's list lacks it (gone from amoCRM, or the list unread)."""
+    chosen = "" if selected is None else str(selected)
+    options = [
+        FieldOption(
+            str(choice.id), choice.name, str(choice.id) == chosen, choice.id in used and str(choice.id) != chosen
+        )
+        for choice in choices
+    ]
+    if kept is not None and all(option.value != str(kept.amo_field_id) for option in options):
+        own = str(kept.amo_field_id)
+        options.append(FieldOption(own, kept.amo_field_name or own, own == chosen))
+    return options
+
+
 def _row_context(row: MappingRow, choices: list[Choice], **extra: Any) -> dict[str, Any]:
     return {"row": row, "names": {choice.id: choice.name for choice in choices}, "known": bool(choices), **extra}
 
@@ -88,7 +118,7 @@ async def _mapping_section(
             choices_error=_failure_text(failure, session.lang) if failure is not None else None,
             names={choice.id: choice.name for choice in choices},
             known=bool(choices),
-            used={row.amo_field_id for row in rows},
+            options=field_options(choices, None, {row.amo_field_id for row in rows}),
             errors={},
         )
     return section(request, session, "ui/settings/mapping.html", context, tab=TAB)
@@ -113,7 +143,8 @@ async def row_edit(request: Request, session: UISession) -> Response:
     status, errors = 200, {}
     if failure is not None:
         status, errors = describe(failure, session.lang)[0], {"amo_field_id": _failure_text(failure, session.lang)}
-    context = _row_context(row, choices, values=values, errors=errors)
+    options = field_options(choices, row.amo_field_id, await mapping.others_fields(row), kept=row)
+    context = _row_context(row, choices, values=values, errors=errors, options=options)
     return fragment(request, session, "ui/settings/mapping_edit.html", context, status=status)
 
 
@@ -130,7 +161,8 @@ async def row_add(request: Request, session: UISession) -> Response:
         added = await mapping.add(base, kind, edited)
     except InvalidRow as exc:
         status, errors = _what_to_fix(exc, failure, session.lang)
-        context = {"base": base, "kind": kind, "choices": choices, "values": values, "errors": errors, "used": set()}
+        options = field_options(choices, values["amo_field_id"], set())
+        context = {"base": base, "kind": kind, "options": options, "values": values, "errors": errors}
         return form_again(
             request, session, "ui/settings/mapping_new.html", context, form_id="amo1c-mapping-new", status=status
         )
@@ -152,7 +184,8 @@ async def row_update(request: Request, session: UISession) -> Response:
         saved = await mapping.update(stored, edited)
     except InvalidRow as exc:
         status, errors = _what_to_fix(exc, failure, session.lang)
-        context = _row_context(stored, choices, values=values, errors=errors)
+        options = field_options(choices, values["amo_field_id"], await mapping.others_fields(stored), kept=stored)
+        context = _row_context(stored, choices, values=values, errors=errors, options=options)
         return fragment(request, session, "ui/settings/mapping_edit.html", context, status=status)
     return fragment(request, session, "ui/settings/mapping_row.html", _row_context(saved, choices))
 

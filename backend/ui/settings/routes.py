@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from backend.ui.settings import automation, bases, handlers, log, mapping, outbox, requests, rules
+from backend.ui.settings import automation, bases, handlers, log, mapping, outbox, overview, requests, rules
 
 routes: list[BaseRoute] = [
+    *overview.routes,
     *bases.routes,
     *requests.routes,
     *mapping.routes,

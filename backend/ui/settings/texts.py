@@ -1,36 +1,38 @@
 """Texts of the settings pages, Russian first, English second (merged into `backend.ui.i18n.TEXTS`); the
-«Автоматизация» tab's are in automation_texts.py."""
+«Автоматизация» tab's are in automation_texts.py, the «Обзор» tab's and the operations' names in
+overview_texts.py."""
 
 from __future__ import annotations
 
 from backend.pages import Lang
 from backend.ui.settings.automation_texts import AUTOMATION_PAIRS
+from backend.ui.settings.overview_texts import OPERATION_NAMES, OVERVIEW_PAIRS
 
 _PAIRS: dict[str, tuple[str, str]] = {
     "settings.title": ("Настройки amo1c", "amo1c settings"),
     "settings.no_bases": (
-        "Ни одна база 1С ещё не связана: свяжите базу на вкладке «Базы 1С» или вызовом /sync/base из 1С.",
-        "No 1C base is linked yet: link one on the «1C bases» tab, or 1C links one by calling /sync/base.",
+        "Ни одна [[base]] ещё не связана: свяжите базу на вкладке «[[Bases]]» или дождитесь, пока 1С свяжет её сама.",
+        "No [[base]] is linked yet: link one on the «[[Bases]]» tab, or wait for 1C to link one itself.",
     ),
     "settings.not_found": (
         "Такой записи нет в этом аккаунте: возможно, её уже удалили. Обновите страницу.",
         "This account has no such record: it may have been deleted. Reload the page.",
     ),
     "settings.amocrm_failed": ("amoCRM не ответил: {error}", "amoCRM did not answer: {error}"),
-    "tab.bases": ("Базы 1С", "1C bases"),
-    "tab.mapping": ("Соответствие полей", "Field mapping"),
-    "tab.rules": ("События 1С", "1C events"),
-    "tab.handlers": ("Обработчики", "Handlers"),
-    "tab.log": ("Журнал обмена", "Sync log"),
-    "tab.automation": ("Автоматизация", "Automation"),
+    "tab.bases": ("[[Bases]]", "[[Bases]]"),
+    "tab.mapping": ("[[Mapping]]", "[[Mapping]]"),
+    "tab.rules": ("[[Event_rules]]", "[[Event_rules]]"),
+    "tab.handlers": ("[[Handlers]]", "[[Handlers]]"),
+    "tab.log": ("[[Log]]", "[[Log]]"),
+    "tab.automation": ("[[Automation]]", "[[Automation]]"),
     "action.edit": ("Изменить", "Edit"),
     "action.delete": ("Удалить", "Delete"),
     "action.save": ("Сохранить", "Save"),
     "action.cancel": ("Отмена", "Cancel"),
     # 1C bases
     "bases.intro": (
-        "Базы 1С, с которыми обменивается этот аккаунт. Обычно 1С связывает базу сама, но её можно связать и здесь.",
-        "The 1C bases this account exchanges data with. 1C usually links a base itself, but you can link one here.",
+        "[[Bases]], с которыми обменивается этот аккаунт. Обычно 1С связывает базу сама, но её можно связать и здесь.",
+        "The [[bases]] this account exchanges data with. 1C usually links a base itself, but you can link one here.",
     ),
     "bases.none": ("Ни одна база 1С ещё не связана.", "No 1C base is linked yet."),
     "bases.awaiting_change": ("ждёт подтверждения изменений", "change awaits approval"),
@@ -66,12 +68,12 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "The first {shown} bases by identifier are shown; {hidden} more are not. Unlink the bases you do not need.",
     ),
     "bases.asking": ("спрашиваем 1С…", "asking 1C…"),
-    "bases.id_base": ("Идентификатор базы (id_base)", "Base identifier (id_base)"),
+    "bases.id_base": ("[[Base_id]]", "[[Base_id]]"),
     "bases.web_address": ("Адрес обработчиков", "Handlers address"),
     "bases.url_address": ("Адрес базы", "Base address"),
-    "bases.param1": ("Логин 1С", "1C login"),
-    "bases.login": ("Логин 1С", "1C login"),
-    "bases.param2": ("Пароль 1С", "1C password"),
+    "bases.param1": ("[[Onec_login]]", "[[Onec_login]]"),
+    "bases.login": ("[[Onec_login]]", "[[Onec_login]]"),
+    "bases.param2": ("[[Onec_password]]", "[[Onec_password]]"),
     "bases.last_seen": ("1С обращалась", "Last heard from 1C"),
     "bases.never": ("ещё не обращалась", "never"),
     "bases.in_1c": ("обработчики в 1С", "handlers in 1C"),
@@ -82,7 +84,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "bases.check": ("Проверить соединение", "Check the connection"),
     "bases.unlink": ("Отвязать", "Unlink"),
     "bases.unlink_confirm": (
-        "Отвязать базу «{id_base}»? Соответствие полей, версии обработчиков и связи объектов этой базы будут удалены.",
+        "Отвязать базу «{id_base}»? [[Mapping]], пакеты обработчиков и связи объектов этой базы будут удалены.",
         "Unlink the base «{id_base}»? Its field mapping, handler packages and object links will be deleted.",
     ),
     "bases.online": ("на связи", "online"),
@@ -91,7 +93,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Соединение в порядке: 1С ответила за {ms} мс, версия обработчиков {version}.",
         "The connection works: 1C answered in {ms} ms, handlers version {version}.",
     ),
-    "bases.hint.id_base": ("Как его передаёт 1С в поле id_base.", "As 1C sends it in the id_base field."),
+    "bases.hint.id_base": ("Так, как базу называет сама 1С.", "As 1C itself names the base."),
     "bases.hint.web_address": (
         "HTTP-сервис обработчиков amo1c в 1С, например https://1c.example.ru/trade/hs/amo1c/handler",
         "amo1c's HTTP service in 1C, e.g. https://1c.example.ru/trade/hs/amo1c/handler",
@@ -100,7 +102,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Адрес веб-клиента базы: из него строятся ссылки на документы.",
         "The base's web client address: links to documents start with it.",
     ),
-    "bases.link_title": ("Связать базу 1С", "Link a 1C base"),
+    "bases.link_title": ("Связать базу 1С", "Link a [[base]]"),
     "bases.link": ("Связать базу", "Link the base"),
     "bases.password_keep": ("не менять", "unchanged"),
     "bases.password_keep_hint": (
@@ -130,21 +132,23 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "entity.user": ("Сотрудник", "Employee"),
     "mapping.entities": ("Сущности", "Entities"),
     "mapping.intro": (
-        "Какое поле amoCRM соответствует какому полю 1С. 1С записывает эти же строки вызовом *_save_fields.",
-        "Which amoCRM field matches which 1C field. 1C writes these same rows with *_save_fields.",
+        "Какое поле amoCRM соответствует какому полю 1С. 1С может записать эти же строки и сама.",
+        "Which amoCRM field matches which 1C field. 1C can write these same rows itself too.",
     ),
     "mapping.intro_user": (
         "Какой пользователь amoCRM соответствует какому сотруднику 1С.",
         "Which amoCRM user matches which 1C employee.",
     ),
     "mapping.reload": ("Обновить поля из amoCRM", "Reload fields from amoCRM"),
+    "mapping.reload_user": ("Обновить пользователей из amoCRM", "Reload users from amoCRM"),
     "mapping.fields_failed": (
         "Не удалось загрузить поля из amoCRM: {error}. Строки видны, но поле amoCRM сейчас не выбрать.",
         "Could not load the fields from amoCRM: {error}. The rows are shown, but no amoCRM field can be chosen now.",
     ),
     "mapping.amo_side": ("Поле amoCRM", "amoCRM field"),
-    "mapping.amo_side_user": ("Пользователь amoCRM", "amoCRM user"),
+    "mapping.amo_side_user": ("[[Amo_user]]", "[[Amo_user]]"),
     "mapping.onec_side": ("Поле 1С", "1C field"),
+    "mapping.onec_side_user": ("[[Onec_employee]]", "[[Onec_employee]]"),
     "mapping.enabled": ("Включено", "Enabled"),
     "mapping.actions": ("Действия", "Actions"),
     "mapping.none": ("Строк пока нет.", "No rows yet."),
@@ -152,19 +156,21 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "mapping.on": ("вкл.", "on"),
     "mapping.off": ("выкл.", "off"),
     "mapping.delete_confirm": ("Удалить строку «{amo}» ↔ «{onec}»?", "Delete the row «{amo}» ↔ «{onec}»?"),
-    "mapping.choose": ("— выберите —", "— choose —"),
+    "mapping.choose": ("— выберите поле —", "— choose a field —"),
+    "mapping.choose_user": ("— выберите пользователя —", "— choose a user —"),
     "mapping.onec_placeholder": ("например, ИНН", "e.g. INN"),
+    "mapping.onec_placeholder_user": ("например, Петров Иван", "e.g. Ivan Petrov"),
     "mapping.add": ("Добавить строку", "Add the row"),
-    "mapping.send": ("Отправить таблицу в 1С", "Send the table to 1C"),
+    "mapping.send": ("Отправить [[field_list]] в 1С", "Send the [[field_list]] to 1C"),
     "mapping.send_hint": (
-        "1С получит все поля и пользователей аккаунта (corr_table).",
-        "1C receives every field and user of the account (corr_table).",
+        "1С получит все поля и всех пользователей аккаунта, чтобы сопоставить их у себя.",
+        "1C receives every field and user of the account to match them on its side.",
     ),
     "mapping.sent": (
-        "Таблица отправлена в 1С (строк: {count}). 1С ответила, версия обработчиков {version}.",
-        "The table was sent to 1C ({count} rows). 1C answered, handlers version {version}.",
+        "[[Field_list]] отправлен в 1С (полей и пользователей: {count}). 1С ответила, версия обработчиков {version}.",
+        "The [[field_list]] was sent to 1C ({count} fields and users). 1C answered, handlers version {version}.",
     ),
-    "mapping.send_failed": ("1С не приняла таблицу: {error}", "1C did not accept the table: {error}"),
+    "mapping.send_failed": ("1С не приняла [[field_list]]: {error}", "1C did not accept the [[field_list]]: {error}"),
     "mapping.error.unknown_field": (
         "Выберите поле из списка: такого поля нет в amoCRM.",
         "Choose a field from the list: amoCRM has no such field.",
@@ -181,10 +187,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "mapping.hidden": (
         "Ещё {hidden} строк не показаны: на сущность бывает не больше {limit} строк. Сократите таблицу — удалите "
-        "лишние строки или пусть 1С заново пришлёт её через *_save_fields, не больше {limit} строк; пока их больше, "
+        "лишние строки или пусть 1С пришлёт её заново, не больше {limit} строк; пока их больше, "
         "обмен использует только первые {limit} включённых.",
         "{hidden} more rows are not shown: an entity has at most {limit} rows. Reduce the table — delete the rows "
-        "you do not need, or have 1C send it again with *_save_fields, at most {limit} rows; until then the exchange "
+        "you do not need, or have 1C send it again, at most {limit} rows; until then the exchange "
         "uses only the first {limit} enabled ones.",
     ),
     # event rules
@@ -213,8 +219,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "event.part_shipment": ("Частичная отгрузка", "Partial shipment"),
     # handler packages
     "handlers.intro": (
-        "Пакеты обработчиков, загруженные для базы (set_handlers). 1С получает последнюю версию.",
-        "Handler packages uploaded for the base (set_handlers). 1C gets the latest version.",
+        "Пакеты обработчиков, которые 1С загрузила для базы. 1С получает последнюю версию.",
+        "The handler packages 1C uploaded for the base. 1C gets the latest version.",
     ),
     "handlers.reported": ("1С сообщает", "1C reports"),
     "handlers.version": ("Версия", "Version"),
@@ -254,6 +260,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "log.none": ("Записей нет.", "No entries."),
     "log.more": ("Показать ещё", "Show more"),
     "log.ms": ("мс", "ms"),
+    "log.request_id": ("ID запроса", "Request ID"),
     "log.received_at": (
         "заказ пришёл на {path} (адрес 2.5, напечатанный в ТЗ с ошибкой)",
         "an order that came to {path} (the path the spec misprints for 2.5)",
@@ -297,15 +304,42 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "log.resent.new_order": ("Заказ сохранён в 1С: {value}", "The order is saved in 1C: {value}"),
     "log.resent.new_lead": ("Контрагент сохранён в 1С: {value}", "The counterparty is saved in 1C: {value}"),
     "log.resent.corr_table": (
-        "Таблица соответствия принята 1С, версия обработчиков {value}.",
-        "1C accepted the correspondence table, handlers version {value}.",
+        "[[Field_list]] принят 1С, версия обработчиков {value}.",
+        "1C accepted the [[field_list]], handlers version {value}.",
     ),
     "log.resent.get_handlers_version": (
         "1С ответила: версия обработчиков {value}.",
         "1C answered: handlers version {value}.",
     ),
+    # «для программиста 1С»: the only place admin pages name the API
+    "dev.title": ("[[Developer]]", "[[Developer]]"),
+    "dev.bases": (
+        "1С связывает базу сама вызовом /sync/base; «[[base_id]]» — поле id_base её запросов.",
+        "1C links a base itself by calling /sync/base; the «[[base_id]]» is the id_base of its calls.",
+    ),
+    "dev.mapping": (
+        "1С записывает строки контактов, компаний и сделок вызовами /sync/clients_contacts_save_fields, "
+        "/sync/clients_companies_save_fields и /sync/leads_save_fields; кнопка «Отправить [[field_list]] в 1С» "
+        "вызывает в 1С corr_table.",
+        "1C writes the rows of contacts, companies and deals with /sync/clients_contacts_save_fields, "
+        "/sync/clients_companies_save_fields and /sync/leads_save_fields; the «Send the [[field_list]] to 1C» "
+        "button calls corr_table in 1C.",
+    ),
+    "dev.handlers": (
+        "1С загружает пакеты вызовом /update_handlers/set_handlers и получает последний вызовом "
+        "/update_handlers/get_actual_handlers; версию, что стоит в 1С, amo1c спрашивает вызовом get_handlers_version.",
+        "1C uploads packages with /update_handlers/set_handlers and gets the latest with "
+        "/update_handlers/get_actual_handlers; amo1c asks the version installed in 1C with get_handlers_version.",
+    ),
+    "dev.automation": (
+        "Заказ уходит в 1С вызовом new_order, контрагент — вызовом new_lead, [[field_list]] — вызовом corr_table.",
+        "An order goes to 1C with new_order, a counterparty with new_lead, the [[field_list]] with corr_table.",
+    ),
 }
 
+_OPERATION_PAIRS = {f"op.{operation.value}": names for operation, names in OPERATION_NAMES.items()}
+
 SETTINGS_TEXTS: dict[str, dict[Lang, str]] = {
-    key: {"ru": ru, "en": en} for key, (ru, en) in (_PAIRS | AUTOMATION_PAIRS).items()
+    key: {"ru": ru, "en": en}
+    for key, (ru, en) in (_PAIRS | AUTOMATION_PAIRS | OVERVIEW_PAIRS | _OPERATION_PAIRS).items()
 }
