@@ -247,7 +247,7 @@ def test_no_sideways_scrolling_in_a_1024_px_frame_and_base_cards_use_the_width(
 ) -> None:
     page = browser_page.page
     page.set_viewport_size({"width": 1024, "height": 800})
-    open_settings(page, demo)
+    open_settings(page, demo, "Базы 1С")
     cards = page.locator("#amo1c-bases .amo1c-card")
     expect(page.locator("#amo1c-bases .amo1c-badge_wait")).to_have_count(0)  # every card asked 1C
     main = page.locator(".amo1c-settings__main").evaluate("e => e.clientWidth")

@@ -107,7 +107,7 @@ async def test_overview_shows_the_seeded_state_and_counts(admin: Admin) -> None:
         ("/ui/settings/log", {"operation": ["base"], "outcome": ["error"]}),
         ("/ui/settings/log", {"operation": ["get_orders"], "outcome": ["error"], "base": ["trade"]}),
     ]
-    assert "Событие 1С" in text and "Документы сделки" in text
+    assert "Событие из 1С" in text and "Документы сделки" in text
     filtered = await admin.get(links[0].path, **{key: value[0] for key, value in parse_qs(links[0].query).items()})
     assert set(re.findall(r'data-operation="(\w+)"', filtered.text)) == {"process_event"}
 
@@ -195,13 +195,13 @@ async def test_the_log_shows_names_times_on_one_line_and_whole_ids(admin: Admin)
     )  # fmt: skip
     page = html.unescape((await admin.page("/ui/settings/log")).text)
     row = page[page.index('data-operation="clients_companies_save_fields"') :].split("</tr>")[0]
-    assert "Контрагенты: поля" in row and ">clients_companies_save_fields<" not in row
+    assert "Компании: поля" in row and ">clients_companies_save_fields<" not in row
     assert f'<code class="amo1c-id" title="{guid}">{guid}</code>' in row  # whole in the DOM
     assert 'class="amo1c-nowrap"><time' in row
-    assert '<option value="clients_companies_save_fields">Контрагенты: поля</option>' in page
+    assert '<option value="clients_companies_save_fields">Компании: поля</option>' in page
     entry = await SyncLogEntry.get(id_1c=guid)
     detail = html.unescape((await admin.get(f"/ui/settings/log/{entry.id}")).text)
-    assert "Контрагенты: поля" in detail and '<code class="amo1c-raw-operation">clients_companies_save_fields' in detail
+    assert "Компании: поля" in detail and '<code class="amo1c-raw-operation">clients_companies_save_fields' in detail
 
 
 async def test_tabs_push_their_url_and_the_log_filters_push_the_log_page(admin: Admin) -> None:

@@ -14,15 +14,15 @@ OPERATION_NAMES: dict[Operation, tuple[str, str]] = {
     Operation.NEW_LEAD: ("Контрагент в 1С", "Counterparty to 1C"),
     Operation.NEW_ORDER: ("Заказ в 1С", "Order to 1C"),
     Operation.GET_HANDLERS_VERSION: ("Версия обработчиков в 1С", "Handlers version in 1C"),
-    Operation.CORR_TABLE: ("Таблица соответствия в 1С", "Correspondence table to 1C"),
+    Operation.CORR_TABLE: ("Список полей amoCRM в 1С", "amoCRM field list to 1C"),
     Operation.CHECK_ACTIVE: ("Проверка связи из 1С", "Connection check from 1C"),
     Operation.BASE: ("Подключение базы", "Base link"),
     Operation.CLIENTS_CONTACTS: ("Контакт из 1С", "Contact from 1C"),
     Operation.CLIENTS_COMPANIES: ("Компания из 1С", "Company from 1C"),
     Operation.LEADS: ("Заказ из 1С", "Order from 1C"),
-    Operation.PROCESS_EVENT: ("Событие 1С", "1C event"),
+    Operation.PROCESS_EVENT: ("Событие из 1С", "Event from 1C"),
     Operation.CLIENTS_CONTACTS_SAVE_FIELDS: ("Контакты: поля", "Contacts: fields"),
-    Operation.CLIENTS_COMPANIES_SAVE_FIELDS: ("Контрагенты: поля", "Counterparties: fields"),
+    Operation.CLIENTS_COMPANIES_SAVE_FIELDS: ("Компании: поля", "Companies: fields"),
     Operation.LEADS_SAVE_FIELDS: ("Сделки: поля", "Deals: fields"),
     Operation.GET_ACTUAL_VERSION: ("Актуальная версия обработчиков", "Latest handlers version"),
     Operation.GET_ACTUAL_HANDLERS: ("Загрузка обработчиков в 1С", "Handlers download to 1C"),
@@ -30,7 +30,7 @@ OPERATION_NAMES: dict[Operation, tuple[str, str]] = {
     Operation.CLIENTS_CONTACTS_BATCH: ("Контакты из 1С пакетом", "Contacts from 1C, batch"),
     Operation.CLIENTS_COMPANIES_BATCH: ("Компании из 1С пакетом", "Companies from 1C, batch"),
     Operation.LEADS_BATCH: ("Заказы из 1С пакетом", "Orders from 1C, batch"),
-    Operation.PROCESS_EVENT_BATCH: ("События 1С пакетом", "1C events, batch"),
+    Operation.PROCESS_EVENT_BATCH: ("События из 1С пакетом", "Events from 1C, batch"),
 }
 
 OVERVIEW_PAIRS: dict[str, tuple[str, str]] = {
@@ -38,8 +38,8 @@ OVERVIEW_PAIRS: dict[str, tuple[str, str]] = {
     "overview.all_right": ("Обмен с 1С в порядке.", "The exchange with 1C is all right."),
     "overview.attention": ("Требует внимания:", "Needs attention:"),
     "overview.concern.no_bases": (
-        "ни одна база 1С ещё не связана — свяжите базу на вкладке «Базы 1С» или вызовом /sync/base из 1С",
-        "no 1C base is linked yet — link one on the «1C bases» tab, or 1C links one by calling /sync/base",
+        "ни одна база 1С ещё не связана — свяжите базу на вкладке «Базы 1С» или подключите её из самой 1С",
+        "no 1C base is linked yet — link one on the «1C bases» tab or connect it from 1C itself",
     ),
     "overview.concern.awaiting": ("баз ждут подтверждения: {count}", "bases awaiting approval: {count}"),
     "overview.concern.unreachable": ("баз не ответили сейчас: {count}", "bases that did not answer now: {count}"),
