@@ -22,8 +22,9 @@ class Unexpected(Exception):
 
 
 class Problem(str):
-    """The sentence a person reads about a failure (the string itself), with the other side's text (`detail`) and
-    the sync log's address (`log_href`) shown under «Подробнее» wherever a template prints it."""
+    """The sentence a person reads about a failure (the string itself, printed as plain text anywhere, attributes
+    included), with the other side's text (`detail`) and the sync log's address (`log_href`) that `more` renders as
+    the «Подробнее» disclosure: templates print `{{ problem }}{{ problem.more }}`."""
 
     detail: str
     log_href: str
@@ -44,12 +45,12 @@ class Problem(str):
         """The problem told inside a longer sentence: `template` with `{error}` standing for this one's words."""
         return Problem(template.format(error=str(self).rstrip(".")), self.detail, self.lang, self.log_href)
 
-    def __html__(self) -> str:
-        """The sentence, then a `<details>` disclosure with the detail and the log link (no script needed)."""
-        t = translator(self.lang)
-        html = Markup("{}").format(str(self))
+    @property
+    def more(self) -> Markup:
+        """The `<details>` disclosure with the detail and the log link (no script needed); empty without them."""
         if not self.detail and not self.log_href:
-            return html
+            return Markup("")
+        t = translator(self.lang)
         more = Markup('<details class="amo1c-more"><summary>{}</summary>').format(t("error.more"))
         if self.detail:
             more += Markup('<span class="amo1c-more__text">{}</span>').format(self.detail)
@@ -57,7 +58,7 @@ class Problem(str):
             more += Markup(' <a class="amo1c-more__log" href="{}" target="_blank" rel="noopener">{}</a>').format(
                 self.log_href, t("error.log")
             )
-        return html + more + Markup("</details>")
+        return more + Markup("</details>")
 
 
 def explain(failure: Failure, lang: Lang) -> Problem:

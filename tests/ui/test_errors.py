@@ -54,16 +54,17 @@ def test_amo1c_own_refusal_is_its_sentence_in_russian_and_a_detail_in_english() 
     assert english.detail == "У компании не заполнен ИНН"
 
 
-def test_a_problem_prints_its_details_escaped_in_any_template() -> None:
+def test_a_problem_prints_as_its_sentence_and_its_details_escaped_where_asked() -> None:
     said = '<script>alert(1)</script><b>Склад</b> не заполнен "вот"'
     _, problem = describe(status_error(500, said.encode(), "text/plain", "h"), "ru")
-    rendered = Environment(autoescape=True).from_string("<div>{{ p }}</div>").render(p=problem.with_log("/log?q=1&b=2"))
-    assert rendered.startswith("<div>1С не приняла запрос: ")
+    template = Environment(autoescape=True).from_string('<div title="{{ p }}">{{ p }}{{ p.more }}</div>')
+    rendered = template.render(p=problem.with_log("/log?q=1&b=2"))
+    assert rendered.startswith('<div title="1С не приняла запрос: Склад не заполнен &#34;вот&#34;">1С не приняла')
     assert '<details class="amo1c-more"><summary>Подробнее</summary>' in rendered
     assert "<script>" not in rendered and "<b>" not in rendered and "alert" not in rendered
     assert 'href="/log?q=1&amp;b=2"' in rendered
-    plain = Environment(autoescape=True).from_string("{{ p }}").render(p=Problem("Готово."))
-    assert plain == "Готово."
+    plain = Environment(autoescape=True).from_string("{{ p }}{{ p.more }}|{{ s.more }}")
+    assert plain.render(p=Problem("Готово."), s="строка") == "Готово.|"
 
 
 def test_a_bad_or_expired_ui_token_is_an_expired_session() -> None:
