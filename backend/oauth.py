@@ -19,6 +19,7 @@ from backend.sync.domain import Domain
 from backend.sync.errors import InvalidInput
 from backend.sync.install import disconnect, install
 from backend.sync.subscriptions import subscribe
+from backend.ui.errors import Problem, describe
 
 logger = logging.getLogger("amo1c.oauth")
 
@@ -78,11 +79,15 @@ async def callback(request: Request) -> Response:
     except InvalidInput as exc:
         return _result(request, 400, str(exc))
     except AmoCRMAuthError as exc:
-        return _result(request, 400, f"amoCRM не приняла код установки: {exc}")
+        return _result(request, 400, _told("amoCRM не приняла код установки: начните установку заново.", exc))
     except AmoCRMUnreachable as exc:
-        return _result(request, 502, f"amoCRM сейчас недоступна, установите интеграцию позже: {exc}")
+        return _result(
+            request, 502, _told("amoCRM сейчас недоступна: установите интеграцию через несколько минут.", exc)
+        )
     except AmoCRMError as exc:
-        return _result(request, 502, f"amoCRM ответила ошибкой, интеграция не установлена: {exc}")
+        return _result(
+            request, 502, _told("amoCRM ответила ошибкой, интеграция не установлена: попробуйте ещё раз.", exc)
+        )
     logger.info("installed in amoCRM account %s (%s)", account.id, account.subdomain)
     # webhooks feed the triggers; a refusal is kept for the settings page, the install stands
     await subscribe(services.amocrm.for_account(account), services.settings.public_url)
@@ -94,6 +99,11 @@ async def callback(request: Request) -> Response:
     )
     response.delete_cookie(STATE_COOKIE, path="/oauth")
     return response
+
+
+def _told(sentence: str, exc: AmoCRMError) -> Problem:
+    """What the installing admin reads about amoCRM refusing: the sentence, amoCRM's own text under «Подробнее»."""
+    return Problem(sentence, describe(exc, "ru")[1].detail)
 
 
 async def disconnect_hook(request: Request) -> Response:

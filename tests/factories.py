@@ -12,6 +12,7 @@ from backend.amocrm import OAuthCredentials, exchange_code
 from backend.crypto import SecretBox
 from backend.fakes.amocrm import Account as FakeAccount
 from backend.fakes.amocrm import FakeAmoCRM
+from backend.fakes.amocrm.state import Entity
 from backend.models import Account, FieldMapping, MappingKind, OneCBase
 from backend.settings import Settings
 from backend.store import DatabaseTokenStore
@@ -77,6 +78,14 @@ def field_values(account: FakeAccount, entity_type: str, entity_id: int) -> dict
         fields[field_id].code or fields[field_id].name: [str(item["value"]) for item in values]
         for field_id, values in entity.custom_fields.items()
     }
+
+
+def seed_lead(fake: FakeAmoCRM, account_id: int, lead_id: int, name: str = "Сделка", price: int = 0) -> None:
+    """Put a deal with a chosen id straight into the fake amoCRM (a card panel shows only a deal amoCRM has)."""
+    account = fake.account(account_id)
+    user_id = next(iter(account.users))
+    account.leads[lead_id] = Entity(lead_id, "leads", name, user_id, user_id, 1_700_000_000, 1_700_000_000, user_id)
+    account.leads[lead_id].price = price
 
 
 def linked_ids(account: FakeAccount, entity_type: str, entity_id: int, other_type: str) -> set[int]:

@@ -19,15 +19,17 @@ def clip(text: str, limit: int = MAX_DETAIL_CHARS, secrets: Iterable[str] = ()) 
 
 
 class OneCError(Exception):
-    """Base of every 1C client error: `status` is 1C's HTTP status (None without one), `detail` 1C's own words;
-    `kind` names the class of failure for the metrics."""
+    """Base of every 1C client error: `status` is 1C's HTTP status (None without one), `detail` 1C's own words,
+    `web_page` whether they came as an HTML page (a web server or proxy in front of 1C answered, not 1C); `kind`
+    names the class of failure for the metrics."""
 
     kind: ClassVar[str] = "error"
 
-    def __init__(self, message: str, *, status: int | None = None, detail: str = "") -> None:
+    def __init__(self, message: str, *, status: int | None = None, detail: str = "", web_page: bool = False) -> None:
         super().__init__(clip(message, 2 * MAX_DETAIL_CHARS))
         self.status = status
         self.detail = clip(detail)
+        self.web_page = web_page
 
 
 class OneCUnreachable(OneCError):

@@ -124,6 +124,7 @@ def status_error(status: int, raw: bytes, content_type: str, host: str, secrets:
     """
     detail = answer_text(raw, content_type, secrets)
     said = f": {detail}" if detail else ""
+    web_page = _looks_like_html(raw[:200].decode("utf-8-sig", "replace"), content_type)
     if status in (401, 403):
         verb = "не приняла логин и пароль" if status == 401 else "запретила доступ пользователю"
         return OneCAuthRefused(
@@ -131,6 +132,7 @@ def status_error(status: int, raw: bytes, content_type: str, host: str, secrets:
             "пользователя на HTTP-сервис",
             status=status,
             detail=detail,
+            web_page=web_page,
         )
     if status == 404:
         return OneCFailed(
@@ -138,6 +140,7 @@ def status_error(status: int, raw: bytes, content_type: str, host: str, secrets:
             f"(web_address) указан неверно{said}",
             status=status,
             detail=detail,
+            web_page=web_page,
         )
     if status == 406 and SESSION_TIMEOUT.lower() in detail.lower():
         return OneCFailed(
@@ -146,6 +149,7 @@ def status_error(status: int, raw: bytes, content_type: str, host: str, secrets:
             "веб-сервер публикации 1С",
             status=status,
             detail=detail,
+            web_page=web_page,
         )
     if 300 <= status < 400:
         return OneCFailed(
@@ -153,7 +157,10 @@ def status_error(status: int, raw: bytes, content_type: str, host: str, secrets:
             "HTTP-сервиса (перенаправления не выполняются)",
             status=status,
             detail=detail,
+            web_page=web_page,
         )
     if status < 300:
-        return OneCFailed(f"1С ({host}) ответила кодом {status} вместо 200{said}", status=status, detail=detail)
-    return OneCFailed(f"1С ({host}) ответила ошибкой {status}{said}", status=status, detail=detail)
+        return OneCFailed(
+            f"1С ({host}) ответила кодом {status} вместо 200{said}", status=status, detail=detail, web_page=web_page
+        )
+    return OneCFailed(f"1С ({host}) ответила ошибкой {status}{said}", status=status, detail=detail, web_page=web_page)

@@ -10,8 +10,10 @@ from starlette.responses import Response
 
 from backend.pages import Lang
 from backend.sync.domain import Domain
+from backend.sync.failures import FailureKind, session_failure
 from backend.sync.install import current_installation
 from backend.sync.workspace import Workspace
+from backend.ui.errors import explain
 from backend.ui.i18n import translator
 from backend.ui.render import error_page
 from backend.ui.tokens import UISession, UITokenError, tokens_of
@@ -38,8 +40,16 @@ def session_token(request: Request) -> str | None:
     """
     in_query = request.query_params.get(TOKEN_PARAM)
     if in_query is not None and (request.method != "GET" or "hx-request" in request.headers):
-        raise AccessRefused(401, "токен сессии передают в заголовке X-UI-Token: откройте страницу из amoCRM заново")
+        lang = asked_lang(request)
+        failure = session_failure(FailureKind.SESSION_EXPIRED)
+        raise AccessRefused(401, explain(failure, lang), lang)
     return request.headers.get(TOKEN_HEADER) or in_query
+
+
+def asked_lang(request: Request) -> Lang:
+    """The language of a request without a session: the frame's `lang` parameter, else the browser's."""
+    asked = request.query_params.get("lang") or request.headers.get("accept-language", "ru")
+    return "en" if asked.strip().lower().startswith("en") else "ru"
 
 
 async def require_session(request: Request, *, admin: bool = False) -> UISession:
@@ -48,9 +58,11 @@ async def require_session(request: Request, *, admin: bool = False) -> UISession
     try:
         session = tokens_of(request).read(session_token(request))
     except UITokenError as exc:
-        raise AccessRefused(401, str(exc)) from None
+        lang = asked_lang(request)
+        raise AccessRefused(401, explain(session_failure(exc.kind), lang), lang) from None
     if await current_installation(session.account_id) != session.installation:
-        raise AccessRefused(401, "amo1c отключён или переустановлен в аккаунте: откройте страницу из amoCRM заново")
+        failure = session_failure(FailureKind.SESSION_REINSTALLED)
+        raise AccessRefused(401, explain(failure, session.lang), session.lang)
     if admin and not session.is_admin:
         raise AccessRefused(403, translator(session.lang)("admin_only"), session.lang)
     return session

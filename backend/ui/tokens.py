@@ -8,13 +8,19 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
 
 from backend.pages import Lang
+from backend.sync.failures import FailureKind
 
 UI_TOKEN_TTL = 15 * 60  # seconds; the widget renews a frame's token by postMessage before it expires
 _SALT = "amo1c.ui-session.v1"
 
 
 class UITokenError(Exception):
-    """A UI token is missing, forged, malformed or expired; the message says which, in Russian."""
+    """A UI token is missing, forged, malformed or expired; `kind` is what the person is told (the session is
+    missing or expired), the message says which for the server's own eyes."""
+
+    def __init__(self, kind: FailureKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -50,18 +56,18 @@ class UITokens:
     def read(self, token: str | None) -> UISession:
         """The session in a token; raises UITokenError."""
         if not token:
-            raise UITokenError("нет токена сессии: откройте страницу из amoCRM")
+            raise UITokenError(FailureKind.SESSION_MISSING, "no UI token")
         try:
             data = self._serializer.loads(token, max_age=self.ttl)
         except SignatureExpired:
-            raise UITokenError("сессия истекла: откройте карточку или настройки в amoCRM заново") from None
+            raise UITokenError(FailureKind.SESSION_EXPIRED, "the UI token expired") from None
         except BadSignature:
-            raise UITokenError("неверный токен сессии") from None
+            raise UITokenError(FailureKind.SESSION_EXPIRED, "the UI token is forged or malformed") from None
         try:
             lang: Lang = "en" if data.get("l") == "en" else "ru"
             return UISession(int(data["a"]), int(data["u"]), data["adm"] is True, lang, int(data["g"]))
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise UITokenError("неверный токен сессии") from None
+            raise UITokenError(FailureKind.SESSION_EXPIRED, "the UI token is forged or malformed") from None
 
 
 def tokens_of(request: Request) -> UITokens:

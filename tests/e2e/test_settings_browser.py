@@ -71,7 +71,7 @@ def test_link_a_base_and_check_its_connection(demo: Demo, browser_page: BrowserP
     expect(form.get_by_label("Идентификатор базы")).to_have_value("")  # the form is ready for another
     expect(retail.locator(".amo1c-live")).to_contain_text("нет связи")  # the password is not the fake 1C's
     retail.get_by_role("button", name="Проверить соединение").click()
-    expect(retail.locator(".amo1c-flash_error")).to_contain_text("не приняла логин и пароль (401)")
+    expect(retail.locator(".amo1c-flash_error")).to_contain_text("1С не приняла логин и пароль базы")
     retail.get_by_role("button", name="Изменить").click()
     expect(page.locator("form.amo1c-card_editing").get_by_label("Пароль 1С")).to_have_value("")
     page.locator("form.amo1c-card_editing").get_by_label("Пароль 1С").fill(DEMO_ONEC_PASSWORD)

@@ -149,5 +149,7 @@ def test_settings_frame_refuses_a_user_who_is_not_an_admin(browser_page: Browser
     page.goto(harness_url(stack, "/advanced-settings", is_admin="0"))
     error = page.frame_locator(SETTINGS_FRAME).locator(".amo1c-error")
     expect(error).to_have_attribute("data-status", "403")
-    expect(error.locator("p")).to_have_text("Эта страница доступна только администраторам аккаунта amoCRM.")
+    expect(error.locator(".amo1c-error__text")).to_have_text(
+        "Эта страница доступна только администраторам аккаунта amoCRM."
+    )
     assert_widget_ran(browser_page, "render", "init", "bind_actions", "advancedSettings")

@@ -18,7 +18,7 @@ from backend.settings import Settings
 from backend.sync.domain import Domain
 from backend.ui.tokens import UISession, UITokens
 from tests.conftest import amo1c_over_fakes, client_of
-from tests.factories import BASE_LOGIN, BASE_PASSWORD, install_account, link_base
+from tests.factories import BASE_LOGIN, BASE_PASSWORD, basic, install_account, link_base
 from tests.fakes.amocrm_helpers import phone
 
 HANDLER_PATH = "/trade/hs/amo1c/handler"
@@ -106,14 +106,15 @@ def documents(link: str) -> list[dict[str, str]]:
 
 
 async def test_deal_panel_lists_documents_as_a_tree_under_their_order(cards: Cards) -> None:
-    cards.onec.add_documents(4242, documents("http://1c.test/trade"))
-    page = await cards.client.get("/ui/cards/leads/4242", params={"token": cards.token})
+    deal_id = await make_deal(cards)
+    cards.onec.add_documents(deal_id, documents("http://1c.test/trade"))
+    page = await cards.client.get(f"/ui/cards/leads/{deal_id}", params={"token": cards.token})
     assert page.status_code == 200
-    assert 'hx-get="/ui/cards/leads/4242/documents?base=trade"' in page.text
-    assert "Создать заказ в 1С" in page.text
-    response = await cards.client.get("/ui/cards/leads/4242/documents?base=trade", headers=cards.headers())
+    assert f'hx-get="/ui/cards/leads/{deal_id}/documents?base=trade"' in page.text
+    response = await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
     assert response.status_code == 200
     html = response.text
+    assert "Создать заказ в 1С" in html
     order_at, invoice_at, sale_at = (
         html.index("Заказ клиента № 1"),
         html.index("Счет на оплату"),
@@ -126,18 +127,22 @@ async def test_deal_panel_lists_documents_as_a_tree_under_their_order(cards: Car
 
 
 async def test_deal_panel_says_when_1c_has_no_documents(cards: Cards) -> None:
-    response = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    deal_id = await make_deal(cards)
+    response = await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
     assert response.status_code == 200
     assert "В 1С нет документов по этой сделке." in response.text
 
 
 async def test_deal_panel_shows_1c_errors_with_a_retry(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
     cards.onec.fail_next(1, status=500, body="Ошибка при вызове метода контекста (Выполнить)")
-    response = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    address = f"/ui/cards/leads/{deal_id}/documents?base=trade"
+    response = await cards.client.get(address, headers=cards.headers())
     assert response.status_code == 502
-    assert "Ошибка при вызове метода контекста" in response.text
-    assert "Повторить" in response.text
-    retried = await cards.client.get("/ui/cards/leads/1/documents?base=trade", headers=cards.headers())
+    assert "1С не приняла запрос: Ошибка при вызове метода контекста (Выполнить)" in html.unescape(response.text)
+    assert response.text.count('role="alert"') == 1 and "Повторить" in response.text
+    assert "1c.test" not in response.text.split("<details")[0], "amo1c's technical line only under «Подробнее»"
+    retried = await cards.client.get(address, headers=cards.headers())
     assert retried.status_code == 200
 
 
@@ -155,8 +160,8 @@ async def test_create_order_button_sends_the_deal_and_shows_the_1c_link(cards: C
     assert sent["id"] == deal_id and sent["name"] == "Поставка мебели"
     assert sent["clients"]["contact"]["phone"] == "+79123456789"
     assert sent["clients"]["company"]["inn"] == "7701234567"
-    again = await cards.client.get("/ui/cards/leads/4242/documents?base=trade", headers=cards.headers())
-    assert again.status_code == 200
+    again = await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
+    assert again.status_code == 200 and "Открыть в 1С" in again.text and "184\u00a0500\u00a0₽" in again.text
 
 
 async def test_order_button_shows_1c_refusing_and_does_not_retry_a_refusal(cards: Cards) -> None:
@@ -193,8 +198,9 @@ async def test_company_without_inn_gets_a_message_instead_of_a_call(cards: Cards
         f"/ui/cards/leads/{deal_id}/order", data={"base": "trade"}, headers=cards.headers()
     )
     assert response.status_code == 409
-    assert "не заполнен ИНН" in response.text
-    assert cards.onec.requests == []
+    assert "не заполнен ИНН" in response.text and response.text.count('role="alert"') == 1
+    assert [record.type for record in cards.onec.requests] == ["get_orders"]  # the deal block's documents alone
+    cards.onec.requests.clear()
     company_id = next(iter(cards.amocrm.account(cards.account.id).companies))
     press = await cards.client.post(
         f"/ui/cards/companies/{company_id}/counterparty", data={"base": "trade"}, headers=cards.headers()
@@ -230,14 +236,14 @@ async def test_double_click_sends_one_request_to_1c(cards: Cards) -> None:
     )
     assert [press.status_code for press in presses] == [200, 200, 200]
     assert cards.new_orders() == 1
-    links = {press.text.count(next(iter(cards.onec.orders.values())).link) for press in presses}
-    assert links == {1}
+    link = next(iter(cards.onec.orders.values())).link
+    assert {press.text.split('id="amo1c-documents"')[0].count(link) for press in presses} == {1}
 
 
 async def test_several_bases_get_a_selector_and_the_choice_is_remembered(cards: Cards) -> None:
     await link_base(cards.client, cards.account.id, "warehouse", web_address=f"http://1c.test{HANDLER_PATH}")
     page = await cards.client.get("/ui/cards/leads/1", params={"token": cards.token})
-    assert '<select name="base">' in page.text
+    assert '<select id="amo1c-base" class="amo1c-select" name="base">' in page.text
     assert '<option value="warehouse">' in page.text
     body = await cards.client.get("/ui/cards/leads/1/body", params={"base": "warehouse"}, headers=cards.headers())
     assert "documents?base=warehouse" in body.text
@@ -246,14 +252,71 @@ async def test_several_bases_get_a_selector_and_the_choice_is_remembered(cards: 
 
 
 async def test_a_failed_documents_call_is_in_the_sync_log_without_the_password(cards: Cards) -> None:
+    deal_id = await make_deal(cards)
     cards.onec.fail_next(1, status=500, body="Ошибка модуля")
-    await cards.client.get("/ui/cards/leads/9/documents?base=trade", headers=cards.headers())
-    await cards.client.get("/ui/cards/leads/9/documents?base=trade", headers=cards.headers())
+    await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
+    await cards.client.get(f"/ui/cards/leads/{deal_id}/documents?base=trade", headers=cards.headers())
     await cards.services.sync_log.flush()
     entries = await SyncLogEntry.filter(direction=Direction.TO_1C).order_by("id")
     assert [(entry.operation, entry.outcome, entry.http_status) for entry in entries] == [
         ("get_orders", Outcome.ERROR, 500),  # a read that succeeds is not logged (issue 15)
     ]
     assert entries[0].error and "Ошибка модуля" in entries[0].error
-    assert entries[0].account_id == cards.account.id and entries[0].id_base == "trade" and entries[0].amo_id == 9
+    assert entries[0].account_id == cards.account.id and entries[0].id_base == "trade" and entries[0].amo_id == deal_id
     assert all(BASE_PASSWORD not in repr(entry.request_summary) + (entry.error or "") for entry in entries)
+
+
+async def test_counterparty_panels_show_the_1c_name_inn_link_and_base(cards: Cards) -> None:
+    link = "http://1c.test/trade#e1cib/data/Справочник.Контрагенты?ref=7"
+    body = {"key": cards.account.id, "id_base": "trade", "id_1c": "cp-7", "link": link, "name": "ООО «Ромашка»"}
+    synced = await cards.client.post(
+        "/sync/clients_companies", json={**body, "inn": "7704123456"}, headers=basic(BASE_LOGIN, BASE_PASSWORD)
+    )
+    assert synced.status_code == 200, synced.text
+    company_id = synced.json()["data"]
+    await cards.services.sync_log.flush()
+    page = await cards.client.get(f"/ui/cards/companies/{company_id}", params={"token": cards.token})
+    text = html.unescape(page.text)
+    assert "ООО «Ромашка»" in text and "ИНН 7704123456" in text and f'href="{link}"' in text
+    assert "База trade" in text and "синхронизировано" in text
+    press = await cards.client.post(
+        f"/ui/cards/companies/{company_id}/counterparty", data={"base": "trade"}, headers=cards.headers()
+    )
+    assert press.status_code == 200, press.text
+    assert "ИНН 7704123456" in html.unescape(press.text)  # what amo1c sent 1C keeps it named after the press
+
+
+async def test_an_unknown_deal_gets_a_message_and_no_order_button(cards: Cards) -> None:
+    response = await cards.client.get("/ui/cards/leads/987654/documents?base=trade", headers=cards.headers())
+    assert response.status_code == 404
+    assert "В amoCRM нет сделки 987654" in response.text and "Создать заказ" not in response.text
+    assert cards.onec.requests == [], "1C is not asked about a deal amoCRM does not have"
+
+
+async def test_a_base_that_did_not_answer_is_marked_and_never_remembered(
+    settings: Settings, fake_amocrm: FakeAmoCRM
+) -> None:
+    fake_onec = FakeOneC(login=BASE_LOGIN, password=BASE_PASSWORD, path=HANDLER_PATH, url_address="http://1c.test/t")
+    impatient = settings.with_overrides(onec_timeout=0.2)  # a call 1C does not answer in time is "no answer"
+    async with amo1c_over_fakes(impatient, fake_amocrm, fake_onec) as app, client_of(app) as client:
+        account = await install_account(fake_amocrm, settings)
+        for id_base in ("trade", "резерв"):
+            await link_base(client, account.id, id_base, web_address=f"http://1c.test{HANDLER_PATH}")
+        token = UITokens(settings.secret_key).issue(UISession(account.id, 7001, is_admin=False))
+        headers = {"X-UI-Token": token, "HX-Request": "true"}
+        cards = Cards(client, fake_amocrm, fake_onec, account, token, settings, app.state.domain)
+        deal_id = await make_deal(cards)
+        chosen = await client.get(f"/ui/cards/leads/{deal_id}/body", params={"base": "резерв"}, headers=headers)
+        assert "documents?base=%D1%80%D0%B5%D0%B7%D0%B5%D1%80%D0%B2" in chosen.text  # shown, as the user chose
+        fake_onec.hang_next(1, seconds=5, type="get_orders")
+        failed = await client.get(f"/ui/cards/leads/{deal_id}/documents?base=резерв", headers=headers)
+        assert failed.status_code == 502 and "1С не отвечает. Попробуйте через минуту." in failed.text
+        assert 'hx-swap-oob="true"' in failed.text and "резерв — не отвечает" in failed.text
+        await app.state.domain.sync_log.flush()
+        page = await client.get(f"/ui/cards/leads/{deal_id}", params={"token": token})
+        assert '<option value="trade" selected>' in page.text, "a base that did not answer is not the default"
+        assert "резерв — не отвечает" in page.text
+        again = await client.get(f"/ui/cards/leads/{deal_id}/body", params={"base": "резерв"}, headers=headers)
+        assert again.status_code == 200
+        page = await client.get(f"/ui/cards/leads/{deal_id}", params={"token": token})
+        assert '<option value="trade" selected>' in page.text, "choosing it again does not make it remembered"

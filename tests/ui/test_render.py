@@ -13,12 +13,20 @@ import pytest
 
 from backend.amocrm.domains import account_frame_sources
 from backend.pages import TEMPLATES_DIR
+from tests.factories import seed_lead
 from tests.ui.conftest import Admin
 
 Request = Callable[[Admin], Awaitable[httpx.Response]]
+
+
+async def deal_fragment(admin: Admin) -> httpx.Response:
+    seed_lead(admin.amocrm, admin.account.id, 1)
+    return await admin.get("/ui/cards/leads/1/documents", base="trade")
+
+
 PAGES: dict[str, tuple[Request, int]] = {
     "card page": (lambda admin: admin.page("/ui/cards/leads/1"), 200),
-    "card fragment": (lambda admin: admin.get("/ui/cards/leads/1/documents", base="trade"), 200),
+    "card fragment": (deal_fragment, 200),
     "settings page": (lambda admin: admin.page("/ui/settings"), 200),
     "settings fragment": (lambda admin: admin.get("/ui/settings/log"), 200),
     "error page without a token": (lambda admin: admin.client.get("/ui/cards/leads/1"), 401),

@@ -74,11 +74,11 @@ async def test_amocrm_failing_is_502_with_words(admin: Admin) -> None:
     admin.amocrm.fail_next(1, status=403, path_prefix="/api/v4/leads/pipelines")
     page = await admin.page("/ui/settings/rules")
     assert page.status_code == 502
-    assert "amoCRM не ответил" in page.text and "Правила событий 1С" in page.text
+    assert "amoCRM запретила доступ amo1c" in page.text and "Правила событий 1С" in page.text
     main, _ = pipelines(admin)
     admin.amocrm.fail_next(1, status=403, path_prefix="/api/v4/leads/pipelines")
     saved = await admin.put(f"/ui/settings/rules/payment/{main.id}", {"status_id": ""})
-    assert saved.status_code == 502 and "amoCRM не ответил" in saved.text
+    assert saved.status_code == 502 and "amoCRM запретила доступ amo1c" in saved.text
 
 
 async def test_rules_page_in_english(admin: Admin) -> None:

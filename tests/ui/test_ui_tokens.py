@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from backend.models import OneCBase
 from tests.ui.conftest import Admin
 
@@ -21,7 +23,7 @@ NEW_BASE = {
 async def test_a_token_in_the_query_of_a_post_is_refused_and_changes_nothing(admin: Admin) -> None:
     response = await admin.client.post("/ui/settings/bases", params={"token": admin.token}, data=NEW_BASE)
     assert response.status_code == 401
-    assert "X-UI-Token" in response.text
+    assert "Сессия истекла — обновите карточку." in response.text and response.text.count('role="alert"') == 1
     assert not await OneCBase.filter(id_base="склад").exists()
     both = await admin.client.post(
         "/ui/settings/bases", params={"token": admin.token}, data=NEW_BASE, headers=admin.htmx()
@@ -66,3 +68,21 @@ async def test_a_token_issued_before_a_reinstall_is_refused_after_it(admin: Admi
     query = {"code": code, "referer": "shop.amocrm.ru", "from_widget": "1"}
     assert (await admin.client.get("/oauth/callback", params=query)).status_code == 200
     assert (await admin.client.get("/ui/settings", params={"token": old})).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("params", "headers", "sentence"),
+    [
+        ({"token": "forged"}, {}, "Сессия истекла — обновите карточку."),
+        ({"token": "forged", "lang": "en"}, {}, "The session has expired — reload the card."),
+        ({}, {"X-UI-Token": "forged", "HX-Request": "true", "Accept-Language": "en-GB,en"}, "The session has expired"),
+        ({}, {}, "Откройте эту страницу из amoCRM."),
+    ],
+)
+async def test_a_card_without_a_valid_session_says_to_reload_it(
+    admin: Admin, params: dict[str, str], headers: dict[str, str], sentence: str
+) -> None:
+    response = await admin.client.get("/ui/cards/leads/1", params=params, headers=headers)
+    assert response.status_code == 401
+    assert sentence in response.text and response.text.count('role="alert"') == 1
+    assert "токен" not in response.text and "неверный" not in response.text

@@ -51,7 +51,8 @@ async def _triggers_context(automation: Automation, base: Base, session: UISessi
         pipelines = await automation.pipelines()
         failure = None
     except AmoCRMError as exc:
-        pipelines, failure = [], translator(session.lang)("triggers.pipelines_failed").format(error=exc)
+        failure = describe(exc, session.lang)[1].within(translator(session.lang)("triggers.pipelines_failed"))
+        pipelines = []
     return {
         "pipelines": pipelines,
         "pipelines_error": failure,

@@ -50,7 +50,7 @@ async def _choices_or_failure(mapping: Mapping, kind: MappingKind) -> tuple[list
 
 
 def _failure_text(failure: AmoCRMError, lang: Lang) -> str:
-    return translator(lang)("mapping.fields_failed").format(error=failure)
+    return describe(failure, lang)[1].within(translator(lang)("mapping.fields_failed"))
 
 
 @dataclass(frozen=True)
