@@ -91,8 +91,9 @@ class OneCClients:
         sync_log = self._sync_log
 
         async def log_call(record: CallRecord) -> None:
+            metrics.onec_call(operation_label(record.operation), record.outcome, record.duration_ms / 1000)
             if not worth_logging(record.operation, failed=record.error is not None):
-                return
+                return  # counted, not logged
             entry = LogRecord(
                 direction=Direction.TO_1C,
                 operation=record.operation,
@@ -102,7 +103,6 @@ class OneCClients:
                 id_1c=record.id_1c,
                 summary=record.request_summary,
             )
-            metrics.onec_call(operation_label(record.operation), record.outcome, record.duration_ms / 1000)
             await sync_log.write(entry, status=record.status, error=record.error, duration_ms=record.duration_ms)
 
         client = OneCClient(
