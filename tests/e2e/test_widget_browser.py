@@ -153,3 +153,22 @@ def test_settings_frame_refuses_a_user_who_is_not_an_admin(browser_page: Browser
         "Эта страница доступна только администраторам аккаунта amoCRM."
     )
     assert_widget_ran(browser_page, "render", "init", "bind_actions", "advancedSettings")
+
+
+def test_the_overview_of_an_account_with_nothing_linked_says_what_to_do(
+    browser_page: BrowserPage, stack: Stack
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(harness_url(stack, "/advanced-settings"))
+    frame = page.frame_locator(SETTINGS_FRAME)
+    expect(frame.locator(".amo1c-tab_active")).to_have_text("Обзор")  # the settings open on the overview
+    expect(frame.locator(".amo1c-verdict")).to_contain_text("ни одна база 1С ещё не связана")
+    expect(frame.locator("main")).to_contain_text("За 7 дней вызовов между 1С и amo1c не было.")
+    expect(frame.locator("svg")).to_have_count(0)  # no empty chart
+    page.screenshot(path=str(artifacts_dir() / "settings-overview-empty.png"), full_page=True)
+    frame.locator('main a[href^="/ui/settings/bases"]').first.click()  # the advice leads to the bases tab
+    expect(frame.locator(".amo1c-tab_active")).to_have_text("Базы 1С")
+    assert browser_page.errors == []
