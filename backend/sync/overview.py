@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from tortoise.functions import Max, Sum
+from tortoise.queryset import QuerySet
 
 from backend.models import BaseRequest, OneCBase, Outcome, SyncLogEntry
 from backend.models import Direction as Direction  # the screens name directions through this module
@@ -249,11 +250,20 @@ def _moment(value: datetime | str) -> datetime:
 async def last_success(account_id: int, direction: Direction, id_base: str | None = None) -> datetime | None:
     """When the account's (or its base's) newest successful call of `direction` was logged; None when none is in
     the log."""
-    entries = SyncLogEntry.filter(account_id=account_id, direction=direction, outcome=Outcome.OK)
-    if id_base is not None:
-        entries = entries.filter(id_base=id_base)
-    found = await entries.order_by("-id").limit(1).values_list("created_at")
+    found = await successes(account_id, direction, id_base).order_by("-id").limit(1).values_list("created_at")
     return _moment(found[0][0]) if found else None
+
+
+def successes(account_id: int, direction: Direction, id_base: str | None = None) -> QuerySet[SyncLogEntry]:
+    """The account's (or its base's) successful calls of `direction`."""
+    if id_base is None:
+        return SyncLogEntry.filter(account_id=account_id, direction=direction, outcome=Outcome.OK)
+    # "not an error" rather than "ok" (the same two outcomes): SQLite, which keeps no statistics, would otherwise walk
+    # the account's (account_id, outcome, id) index for a base with no success in the log — every success of every
+    # other base; this way only the base's own entries are read, through (account_id, id_base, id)
+    return SyncLogEntry.filter(account_id=account_id, id_base=id_base, direction=direction).exclude(
+        outcome=Outcome.ERROR
+    )
 
 
 async def base_statuses(

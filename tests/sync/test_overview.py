@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from tortoise import connections
 
 from backend import db
 from backend.models import Direction, Outcome, SyncLogEntry
@@ -21,6 +22,7 @@ from backend.sync.overview import (
     hour_floor,
     last_success,
     recent_errors,
+    successes,
 )
 from backend.textsql import hour_of_text
 
@@ -115,6 +117,17 @@ async def check_errors() -> None:
     assert await last_success(ACCOUNT, Direction.TO_1C, "retail") is None
     newest = await last_success(ACCOUNT, Direction.FROM_1C, "trade")
     assert newest is not None and abs(newest - (NOW - HOUR)) < timedelta(seconds=1)
+
+
+async def test_a_base_without_successes_is_answered_from_its_own_entries(database: None, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's planner (PostgreSQL plans by its statistics)")
+    await seed()
+    query = successes(ACCOUNT, Direction.TO_1C, "retail").order_by("-id").limit(1).values_list("created_at")
+    _, plan = await connections.get("default").execute_query(f"EXPLAIN QUERY PLAN {query.sql(params_inline=True)}")
+
+    details = " ".join(str(row["detail"]) for row in plan)
+    assert "id_base=?" in details and "outcome=?" not in details, details  # not every other base's successes
 
 
 async def test_activity_counts_calls_per_hour_by_direction_and_outcome(database: None) -> None:
