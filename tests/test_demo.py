@@ -206,10 +206,12 @@ def test_demo_refuses_one_port_for_two_servers(tmp_path: Path) -> None:
 
 
 def make_dry_run(*args: str, **env: str) -> list[str]:
-    """The commands `make -n` would run in this checkout (nothing is run), with `env` added to the environment."""
+    """The commands `make -n` would run in this checkout (nothing is run), with `env` added to the environment —
+    as a make of its own, also when the suite itself runs under `make test` (no inherited MAKEFLAGS/MAKELEVEL)."""
+    outer = {key: value for key, value in demo_env().items() if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     result = subprocess.run(
-        ["make", "-n", *args], cwd=SOURCE_ROOT, env=demo_env() | env, capture_output=True, text=True, timeout=60,
-        check=True,
+        ["make", "-n", "--no-print-directory", *args], cwd=SOURCE_ROOT, env=outer | env, capture_output=True,
+        text=True, timeout=60, check=True,
     )  # fmt: skip
     return result.stdout.splitlines()
 

@@ -18,7 +18,7 @@ from tests.e2e.conftest import BrowserPage, Demo, artifacts_dir
 from tests.e2e.test_settings_browser import open_settings, settled
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 expect = import_for("browser", "playwright.sync_api").expect
 
@@ -42,6 +42,15 @@ def line_height(page: Page, selector: str) -> float:
         " return style.lineHeight === 'normal' ? parseFloat(style.fontSize) * 1.2 : parseFloat(style.lineHeight); }"
     )
     return height
+
+
+def text_lines(element: Locator) -> int:
+    """How many lines the text of `element` takes."""
+    lines: int = element.evaluate(
+        "element => { const range = document.createRange(); range.selectNodeContents(element);"
+        " return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size; }"
+    )
+    return lines
 
 
 def test_the_overview_renders_fits_1024_px_and_links_to_the_filtered_log(demo: Demo, browser_page: BrowserPage) -> None:
@@ -130,6 +139,7 @@ def test_log_times_stay_on_one_line_and_a_guid_is_whole(demo: Demo, browser_page
     expect(time).to_have_attribute("data-local", "")  # shown in the viewer's time zone
     time_box = time.bounding_box()
     assert time_box is not None and time_box["height"] <= line_height(page, "#amo1c-log-results time") + ONE_LINE_SLACK
+    assert text_lines(row.locator("td.amo1c-id-base")) == 1  # «demo-trade» not broken at its hyphen
     page.screenshot(path=str(artifacts_dir() / "settings-log-guid.png"), full_page=True)
 
     page.set_viewport_size({"width": 1024, "height": 800})
@@ -138,6 +148,7 @@ def test_log_times_stay_on_one_line_and_a_guid_is_whole(demo: Demo, browser_page
     time_box = time.bounding_box()
     assert box is not None and box["height"] <= one_line
     assert time_box is not None and time_box["height"] <= line_height(page, "#amo1c-log-results time") + ONE_LINE_SLACK
+    assert text_lines(row.locator("td.amo1c-id-base")) == 1
     row.get_by_role("button", name="Подробнее").click()
     expect(page.locator(".amo1c-log-detail code.amo1c-raw-operation")).to_have_text("clients_contacts")
     assert browser_page.errors == []
