@@ -248,8 +248,8 @@ def start_demo(*, host: str, port: int, amocrm_port: int, onec_port: int) -> Dem
 
 
 READY = "amo1c demo is ready (Ctrl+C stops it)."  # the banner's last line: all of it has been printed
-SETTINGS_TABS = (("/mapping", "field mapping"), ("/rules", "event rules"), ("/handlers", "handlers"),
-                 ("/log", "sync log"), ("/automation", "automation"))  # fmt: skip
+SETTINGS_TABS = (("/bases", "1C bases"), ("/mapping", "field mapping"), ("/rules", "event rules"),
+                 ("/handlers", "handlers"), ("/log", "sync log"), ("/automation", "automation"))  # fmt: skip
 
 
 def describe(world: DemoWorld) -> str:
@@ -272,7 +272,7 @@ def describe(world: DemoWorld) -> str:
             "  (its documents; «Создать заказ в 1С» sends it to the fake 1C)",
             f"    contact card      {ui}/cards/contacts/{world.synced['contact']}",
             f"    company card      {ui}/cards/companies/{world.synced['company']}",
-            f"    settings          {ui}/settings  (linked bases, and its tabs:)",
+            f"    settings          {ui}/settings  (the overview «Обзор», and its tabs:)",
             *(f"      {name:<16}{ui}/settings{path}" for path, name in SETTINGS_TABS),
             f"  fake amoCRM         {world.amocrm.url}",
             f"    demo account      {world.amocrm.url}/_fake/accounts/{world.account_id}/state",
