@@ -8,6 +8,7 @@ names in X-Forwarded-For — a client that is not such a proxy cannot claim anot
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import logging
@@ -22,6 +23,9 @@ from backend.settings import Settings
 from backend.sync.outbox_pages import outbox_census
 
 logger = logging.getLogger("amo1c.metrics")
+# A scrape never waits long on the database: past this the answer leaves the outbox figures out (Prometheus' own
+# scrape timeout is 10 s by default).
+CENSUS_TIMEOUT = 3.0
 
 
 def routes(settings: Settings) -> list[Route]:
@@ -35,11 +39,11 @@ def routes(settings: Settings) -> list[Route]:
         if refusal is not None:
             return refusal
         try:
-            census = await outbox_census()
+            census = await asyncio.wait_for(outbox_census(), CENSUS_TIMEOUT)
             counts = {state.value: count for state, count in census.counts.items()}
             outbox = metrics.OutboxFigures(counts, census.oldest_pending_seconds)
-        except Exception:  # the workers' own figures matter most when the database is in trouble
-            logger.exception("the outbox figures could not be read for /metrics")
+        except Exception:  # the workers' own figures matter most when the database is in trouble (or slow)
+            logger.exception("the outbox figures could not be read for /metrics in %s s", CENSUS_TIMEOUT)
             outbox = None
         return Response(metrics.exposition(outbox), media_type=CONTENT_TYPE_LATEST)
 

@@ -4,11 +4,13 @@ outbox), and never an account id, base id, name, address or secret among them.""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import os
 import stat
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
-from backend import metrics, request_context
+from backend import metrics, request_context, scrape
 from backend.fakes.amocrm import FakeAmoCRM
 from backend.fakes.onec import FakeOneC
 from backend.log_format import ContextFilter, JsonFormatter
@@ -303,3 +305,16 @@ def test_the_multiprocess_directory_is_private_fresh_and_removed(monkeypatch: py
     assert not directory.exists() and metrics.MULTIPROC_DIR not in os.environ
     with metrics.multiprocess_dir(False):
         assert metrics.MULTIPROC_DIR not in os.environ
+
+
+async def test_a_scrape_does_not_wait_on_a_slow_database(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def stuck() -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(scrape, "outbox_census", stuck)
+    monkeypatch.setattr(scrape, "CENSUS_TIMEOUT", 0.05)
+    started = time.monotonic()
+    text = await stack.scrape()  # answers, with the workers' own figures
+
+    assert time.monotonic() - started < 5
+    assert "amo1c_workers" in text and "amo1c_outbox_intents" not in text
